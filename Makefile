@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# settle: `make` builds settle.ko (and the simulated board) against KDIR,
+# the BPF objects with their skeletons, and user/settle.  `make demo` and
+# `make test` need no kernel headers on the host: they boot Debian kernels
+# in qemu and fetch what they build against (tests/vm/).
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+V ?= 0
+
+.PHONY: all modules user deps test unit vmtest demo bench clean help
+
+all: modules user
+
+help:
+	@echo 'targets:'
+	@echo '  all (default)  settle.ko + settle_sim.ko against KDIR=$(KDIR), BPF, user/settle'
+	@echo '  modules        kernel modules only (honours KDIR, ARCH, CROSS_COMPILE)'
+	@echo '  user           user/settle and the BPF skeleton (STATIC=1 for a static binary)'
+	@echo '  deps           install the Debian packages the project needs'
+	@echo '  test           unit tests + VM end-to-end tests (x86_64 and arm64)'
+	@echo '  demo           a campaign on the simulated board (arm64 VM), into demo-out/'
+	@echo '  bench          probe sample period and module overhead, side by side'
+
+modules:
+	@test -d "$(KDIR)" || { echo "settle: no kernel build tree at KDIR=$(KDIR);" \
+		"install linux-headers-$$(uname -r) or pass KDIR=/path/to/headers" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+user:
+	$(MAKE) -C user
+
+deps:
+	@tools/deps.sh
+
+unit: deps
+	$(MAKE) -C tests/unit check
+
+test: deps
+	@tests/run-all.sh
+
+demo: deps
+	@tests/demo.sh
+
+bench: deps
+	@tests/bench.sh
+
+clean:
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C user clean
+	-$(MAKE) -C tests/unit clean
+	rm -rf build demo-out tests/vm/out

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Effective-frequency sampler.  From driver entry on, an hrtimer reads the
+ * CPU's frequency readout every sample_period_ns until the readout shows the
+ * target (or sample_timeout_us passes).  The first sample showing the target
+ * and the last one before it bracket the moment the hardware changed; both
+ * go into settle:cpu_effective so reports can state the bound.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+
+#include "settle.h"
+#include "settle_compat.h"
+#include "settle_trace.h"
+
+static bool settle_reached(u32 khz, u32 target)
+{
+	u32 tol = settle_reader->tolerance_khz;
+
+	return khz + tol >= target && khz <= target + tol;
+}
+
+/* Finish the transition being sampled; the caller holds s->lock. */
+static void settle_sampler_finish(struct settle_slot *s, u64 ts, u32 khz,
+				  u32 cost_ns, u32 status)
+{
+	lockdep_assert_held(&s->lock);
+	trace_cpu_effective(s->s_id, ts, s->s_prev_ts, s->cpu, khz, cost_ns,
+			    s->s_samples, settle_reader->id, status);
+	s->sampling = false;
+}
+
+static enum hrtimer_restart settle_sample(struct hrtimer *t)
+{
+	struct settle_slot *s = container_of(t, struct settle_slot, timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	u64 t0, t1;
+	u32 khz;
+
+	t0 = ktime_get_ns();
+	khz = settle_reader->read_khz(s->cpu);
+	t1 = ktime_get_ns();
+
+	raw_spin_lock(&s->lock);
+	if (!s->sampling)
+		goto out_unlock;
+	s->s_samples++;
+	if (settle_reached(khz, s->s_target)) {
+		settle_sampler_finish(s, t0, khz, t1 - t0, SETTLE_EFF_SETTLED);
+	} else if (t0 - s->s_start >
+		   (u64)READ_ONCE(settle_sample_timeout_us) * NSEC_PER_USEC) {
+		settle_sampler_finish(s, t0, khz, t1 - t0, SETTLE_EFF_TIMEOUT);
+	} else {
+		s->s_prev_ts = t0;
+		hrtimer_forward_now(t, ns_to_ktime(READ_ONCE(settle_sample_period_ns)));
+		ret = HRTIMER_RESTART;
+	}
+out_unlock:
+	raw_spin_unlock(&s->lock);
+	return ret;
+}
+
+/**
+ * settle_sampler_init() - prepare a slot's sampler timer
+ * @s: the slot
+ */
+void settle_sampler_init(struct settle_slot *s)
+{
+	settle_hrtimer_setup(&s->timer, settle_sample, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_HARD);
+}
+
+/**
+ * settle_sampler_start() - sample transition @id until it reaches @target_khz
+ * @s: the policy's slot
+ * @id: the transition
+ * @target_khz: the rate the driver was asked for
+ * @now: CLOCK_MONOTONIC of driver entry
+ *
+ * A transition still being sampled is closed as superseded: its effective
+ * change, if any, can no longer be told apart from this one's.
+ */
+void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz,
+			  u64 now)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&s->lock, flags);
+	if (s->sampling)
+		settle_sampler_finish(s, now, 0, 0, SETTLE_EFF_SUPERSEDED);
+	s->sampling = true;
+	s->s_id = id;
+	s->s_target = target_khz;
+	s->s_start = now;
+	s->s_prev_ts = now;
+	s->s_samples = 0;
+	/* The first sample runs at once: it shows the rate before the call. */
+	hrtimer_start(&s->timer, 0, HRTIMER_MODE_REL_HARD);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+}
+
+/**
+ * settle_sampler_cancel() - stop a slot's sampler for good
+ * @s: the slot
+ *
+ * Called on unload after the notifier is gone, so nothing restarts it.
+ */
+void settle_sampler_cancel(struct settle_slot *s)
+{
+	unsigned long flags;
+
+	hrtimer_cancel(&s->timer);
+	raw_spin_lock_irqsave(&s->lock, flags);
+	if (s->sampling)
+		settle_sampler_finish(s, ktime_get_ns(), 0, 0,
+				      SETTLE_EFF_CANCELLED);
+	raw_spin_unlock_irqrestore(&s->lock, flags);
+}

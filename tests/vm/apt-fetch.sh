@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Download Debian packages for another architecture or suite without touching
+# the machine's own apt state: a private apt root per (arch, suite) lives in the
+# cache.  The mirror URI is copied from the machine's own apt sources, so the
+# repository never names a registry host.
+#
+# usage: apt-fetch.sh CACHE DEBARCH SUITE PKG...   (prints the .deb paths)
+#        apt-fetch.sh CACHE DEBARCH SUITE --resolve NAME  (prints the package a
+#        metapackage such as linux-image-arm64 depends on)
+set -euo pipefail
+cache=$1 arch=$2 suite=$3
+shift 3
+
+mirror_uri() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -e "$f" ] || continue
+		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { if ($i !~ /security/) print $i; break } }' "$f" | head -n1)
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+	echo "apt-fetch: no Debian mirror found in /etc/apt sources" >&2
+	exit 1
+}
+
+root="$cache/apt/$arch-$suite"
+mkdir -p "$root/lists/partial" "$root/archives/partial" "$root/debs"
+opts=(-o "Dir::Etc::SourceList=$root/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+      -o "Dir::State::Lists=$root/lists" -o "Dir::Cache=$root"
+      -o "Dir::Cache::archives=$root/archives" -o "APT::Architecture=$arch"
+      -o "APT::Architectures::=$arch" -o "Acquire::Languages=none" -o "APT::Sandbox::User=root" -q)
+
+# Lists younger than a day are reused so repeated runs do not hit the mirror.
+if [ ! -f "$root/sources.list" ] || [ -z "$(find "$root/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 | head -n1)" ]; then
+	echo "deb [arch=$arch] $(mirror_uri) $suite main" > "$root/sources.list"
+	apt-get "${opts[@]}" update >&2
+fi
+
+if [ "${1:-}" = "--resolve" ]; then
+	apt-cache "${opts[@]}" depends "$2" | awk '/Depends:/ { print $2; exit }'
+	exit 0
+fi
+
+for pkg in "$@"; do
+	ver=$(apt-cache "${opts[@]}" policy "$pkg" | awk '/Candidate:/ { print $2 }')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || { echo "apt-fetch: $pkg not found in $suite/$arch" >&2; exit 1; }
+	deb=$(ls "$root/debs/${pkg}_"*"_"*.deb 2>/dev/null | head -n1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$root/debs" && apt-get "${opts[@]}" download "$pkg" >&2)
+		deb=$(ls "$root/debs/${pkg}_"*.deb | head -n1)
+	fi
+	echo "$deb"
+done

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Turn a VM console log into files and a verdict.
+
+The guest speaks a line protocol (tests/vm/guest/lib.sh).  Anything that
+keeps the guest from reaching @@SETTLE-DONE -- a panic, a hang, a failed
+boot -- is a failure, and the console log stays in the output directory.
+"""
+import argparse
+import base64
+import gzip
+import io
+import os
+import re
+import sys
+import tarfile
+
+BAD_KERNEL = re.compile(r"(Kernel panic|BUG: |WARNING: |Oops|general protection|"
+                        r"possible circular locking|unreferenced object|Call trace:|Call Trace:)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("console")
+    ap.add_argument("outdir")
+    ap.add_argument("--qemu-status", type=int, default=0)
+    a = ap.parse_args()
+
+    with open(a.console, "rb") as f:
+        lines = f.read().decode("utf-8", "replace").replace("\r", "").split("\n")
+
+    booted = done = False
+    results, failures = [], []
+    cur, buf = None, []
+    for ln in lines:
+        # Firmware escape sequences can precede the first protocol line.
+        if "@@SETTLE-" in ln:
+            ln = ln[ln.index("@@SETTLE-"):]
+        if cur is not None:
+            if ln.startswith("@@SETTLE-END "):
+                raw = base64.b64decode("".join(buf))
+                dest = os.path.join(a.outdir, cur)
+                try:
+                    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as t:
+                        t.extractall(os.path.dirname(dest) or a.outdir)
+                except tarfile.TarError:
+                    with open(dest, "wb") as f:
+                        f.write(gzip.decompress(raw))
+                cur, buf = None, []
+            else:
+                buf.append(ln.strip())
+            continue
+        if ln.startswith("@@SETTLE-FILE "):
+            cur = ln.split(" ", 1)[1].strip()
+        elif ln.startswith("@@SETTLE-BOOTED"):
+            booted = True
+        elif ln.startswith("@@SETTLE-DONE"):
+            done = True
+        elif ln.startswith("@@SETTLE-RESULT "):
+            parts = ln.split(" ", 3)
+            st, name = parts[1], parts[2] if len(parts) > 2 else "?"
+            detail = parts[3] if len(parts) > 3 else ""
+            results.append((st, name, detail))
+        elif BAD_KERNEL.search(ln):
+            failures.append("kernel: " + ln.strip())
+
+    dmesg = os.path.join(a.outdir, "dmesg.txt")
+    if os.path.exists(dmesg):
+        with open(dmesg, errors="replace") as f:
+            for ln in f:
+                if BAD_KERNEL.search(ln):
+                    failures.append("dmesg: " + ln.strip())
+
+    if not booted:
+        failures.append("the VM never reached the test init (boot failed)")
+    elif not done:
+        failures.append("the guest did not finish (hang, panic or timeout; qemu status %d)"
+                        % a.qemu_status)
+    if cur is not None:
+        failures.append("file %s was cut off" % cur)
+    for st, name, detail in results:
+        print("%s: %s %s" % (st, name, detail))
+        if st != "PASS":
+            failures.append("%s: %s" % (name, detail))
+    if not results:
+        failures.append("the guest reported no results")
+    for f in failures:
+        print("FAIL: " + f, file=sys.stderr)
+    if failures:
+        print("console log: %s" % a.console, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exercise /dev/settle directly, below the settle command: permissions,
+ * exclusivity, input validation, and that the policy comes back however the
+ * controller ends.  Runs inside the test VM and speaks the guest result
+ * protocol of tests/vm/guest/lib.sh.
+ *
+ * usage: ctltest CPU RATE_A RATE_B
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../kmod/uapi/settle.h"
+
+static int failures;
+
+static void check(int ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void check(int ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("@@SETTLE-RESULT %s ctl-%s ", ok ? "PASS" : "FAIL", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures += !ok;
+}
+
+static void read_attr(unsigned int cpu, const char *attr, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/cpufreq/%s", cpu, attr);
+	f = fopen(path, "r");
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static void write_attr(unsigned int cpu, const char *attr, const char *val)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/cpufreq/%s", cpu, attr);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+static int step(int fd, unsigned int cpu, unsigned int khz, struct settle_cpu_step *out)
+{
+	struct settle_cpu_step st = { .cpu = cpu, .target_khz = khz };
+	int ret = ioctl(fd, SETTLE_IOC_CPU_STEP, &st);
+
+	if (out)
+		*out = st;
+	return ret ? -errno : 0;
+}
+
+struct policy {
+	char gov[32], min[32], max[32];
+};
+
+static void snapshot(unsigned int cpu, struct policy *p)
+{
+	read_attr(cpu, "scaling_governor", p->gov, sizeof(p->gov));
+	read_attr(cpu, "scaling_min_freq", p->min, sizeof(p->min));
+	read_attr(cpu, "scaling_max_freq", p->max, sizeof(p->max));
+}
+
+static int same(const struct policy *a, const struct policy *b)
+{
+	return !strcmp(a->gov, b->gov) && !strcmp(a->min, b->min) && !strcmp(a->max, b->max);
+}
+
+int main(int argc, char **argv)
+{
+	struct settle_cpu_step st;
+	struct settle_version v;
+	struct policy before, during, after;
+	unsigned int cpu, a, b;
+	int fd, fd2, ret, status;
+	pid_t pid;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: ctltest CPU RATE_A RATE_B\n");
+		return 2;
+	}
+	cpu = strtoul(argv[1], NULL, 0);
+	a = strtoul(argv[2], NULL, 0);
+	b = strtoul(argv[3], NULL, 0);
+
+	/* A governor settle must put back, with narrowed limits. */
+	write_attr(cpu, "scaling_governor", "performance");
+	write_attr(cpu, "scaling_max_freq", argv[3]);
+	snapshot(cpu, &before);
+
+	/* Only root may control the module. */
+	pid = fork();
+	if (pid == 0) {
+		if (setresuid(65534, 65534, 65534))
+			_exit(3);
+		fd = open(SETTLE_DEV_PATH, O_RDWR);
+		_exit(fd < 0 && (errno == EACCES || errno == EPERM) ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "non-root",
+	      "an unprivileged open is refused");
+
+	fd = open(SETTLE_DEV_PATH, O_RDWR);
+	check(fd >= 0, "open", "root opens %s (%s)", SETTLE_DEV_PATH, fd < 0 ? strerror(errno) : "ok");
+	if (fd < 0)
+		return 1;
+	fd2 = open(SETTLE_DEV_PATH, O_RDWR);
+	check(fd2 < 0 && errno == EBUSY, "exclusive", "a second controller gets EBUSY (%s)",
+	      fd2 < 0 ? strerror(errno) : "opened!");
+	if (fd2 >= 0)
+		close(fd2);
+
+	ret = ioctl(fd, SETTLE_IOC_VERSION, &v);
+	check(!ret && v.api == SETTLE_API_VERSION, "version", "api %u reader %u period %u ns kprobes %u",
+	      v.api, v.reader, v.sample_period_ns, v.kprobes);
+
+	check(step(fd, 100000, a, NULL) == -ENODEV, "bad-cpu", "cpu 100000 -> ENODEV");
+	check(step(fd, cpu, 12345, NULL) == -EINVAL, "bad-rate", "12345 kHz -> EINVAL");
+	check(step(fd, cpu, 0, NULL) == -EINVAL, "zero-rate", "0 kHz -> EINVAL");
+	st = (struct settle_cpu_step){ .cpu = cpu, .target_khz = a, .flags = 1 };
+	check(ioctl(fd, SETTLE_IOC_CPU_STEP, &st) && errno == EINVAL, "bad-flags", "flags 1 -> EINVAL");
+	check(ioctl(fd, 0xdead, 0) && errno == ENOTTY, "bad-ioctl", "unknown ioctl -> ENOTTY");
+	check(ioctl(fd, SETTLE_IOC_CPU_STEP, (void *)8) && errno == EFAULT, "bad-pointer",
+	      "unmapped argument -> EFAULT");
+	/* Bad input must not have touched the policy. */
+	snapshot(cpu, &during);
+	check(same(&before, &during), "untouched", "refused steps leave %s %s..%s", during.gov,
+	      during.min, during.max);
+
+	ret = step(fd, cpu, a, &st);
+	if (ret == -EALREADY)
+		ret = step(fd, cpu, b, &st);
+	check(!ret && st.id && st.t_exit_ns >= st.t_request_ns, "step",
+	      "id %llu request->exit %llu ns cur %u (%s)", (unsigned long long)st.id,
+	      (unsigned long long)(st.t_exit_ns - st.t_request_ns), st.cur_khz, strerror(-ret));
+	check(step(fd, cpu, st.cur_khz, NULL) == -EALREADY, "already", "step to the current rate -> EALREADY");
+	snapshot(cpu, &during);
+	check(!strcmp(during.gov, "userspace"), "governor", "stepping under %s", during.gov);
+	close(fd);
+	snapshot(cpu, &after);
+	check(same(&before, &after), "restore-close", "after close: %s %s..%s (before %s %s..%s)",
+	      after.gov, after.min, after.max, before.gov, before.min, before.max);
+
+	/* A controller killed mid-campaign. */
+	pid = fork();
+	if (pid == 0) {
+		int cfd = open(SETTLE_DEV_PATH, O_RDWR);
+
+		for (;;) {
+			step(cfd, cpu, a, NULL);
+			step(cfd, cpu, b, NULL);
+		}
+	}
+	usleep(300000);
+	snapshot(cpu, &during);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	snapshot(cpu, &after);
+	check(!strcmp(during.gov, "userspace") && same(&before, &after), "restore-kill",
+	      "killed controller: during %s, after %s %s..%s", during.gov, after.gov, after.min,
+	      after.max);
+	fd = open(SETTLE_DEV_PATH, O_RDWR);
+	check(fd >= 0, "reopen", "the device is free again after the kill");
+	if (fd >= 0)
+		close(fd);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,80 @@
+# Helpers for guest test scripts (busybox sh).  The host reads everything
+# back from the console: lines starting with @@SETTLE- are protocol.
+
+# result PASS|FAIL NAME DETAIL...
+result() {
+	st=$1 name=$2
+	shift 2
+	echo "@@SETTLE-RESULT $st $name $*"
+}
+
+# emit_file NAME PATH: a file or directory, tar+gzip+base64 on the console.
+emit_file() {
+	echo "@@SETTLE-FILE $1"
+	if [ -d "$2" ]; then
+		tar -C "$(dirname "$2")" -czf - "$(basename "$2")" | base64
+	else
+		gzip -c "$2" | base64
+	fi
+	echo "@@SETTLE-END $1"
+}
+
+# emit_text NAME CMD...: the output of a command, as a file.
+emit_text() {
+	n=$1
+	shift
+	"$@" > "/tmp/.emit.$$" 2>&1
+	emit_file "$n" "/tmp/.emit.$$"
+	rm -f "/tmp/.emit.$$"
+}
+
+die() {
+	result FAIL "${TEST:-guest}" "$*"
+	exit 1
+}
+
+# Each script starts from a clean slate: what an earlier one left loaded
+# (with its own parameters) is unloaded first.
+unload_all() {
+	for m in settle settle_sim cpufreq_ondemand cpufreq_userspace; do
+		[ -d /sys/module/$m ] && { rmmod $m || die "rmmod $m failed"; }
+	done
+	return 0
+}
+
+load_modules() {
+	unload_all
+	for m in "$@"; do
+		insmod "/lib/settle/$m.ko" ${MODARGS:-} || die "insmod $m failed"
+	done
+}
+
+cpufreq_dir() {
+	echo "/sys/devices/system/cpu/cpu$1/cpufreq"
+}
+
+# start_record OUT ARGS...: run `settle record` in the background and wait
+# until it has attached, so no transition is missed.
+start_record() {
+	o=$1
+	shift
+	settle record -o "$o" "$@" 2>/tmp/record.err &
+	REC_PID=$!
+	i=0
+	while ! grep -q '^settle record: attached' /tmp/record.err 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 $REC_PID 2>/dev/null; then
+			cat /tmp/record.err
+			die "settle record did not attach"
+		fi
+		sleep 0.1
+	done
+}
+
+stop_record() {
+	kill -INT $REC_PID
+	wait $REC_PID
+	rc=$?
+	cat /tmp/record.err
+	[ $rc -eq 0 ] || die "settle record exited with $rc"
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# VM test bed: boot a real Debian kernel under qemu TCG with a busybox
+# initramfs holding settle.ko, the simulated board and `settle`, run guest
+# scripts, and bring their results back over the console.
+#
+# usage: tests/vm/run.sh [--arch x86_64|arm64] [--kernel 6.1] [--timeout S]
+#                        [--out DIR] [--smp N] [--no-user] SCRIPT...
+#   SCRIPT is a file in tests/vm/guest/ (e.g. t-stall.sh).  Files the guest
+#   emits land in DIR (default tests/vm/out/ARCH-KERNEL).  Exit status is 0
+#   only when the guest booted, ran every script and reported no failure.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+arch=x86_64 kver=6.1 timeout_s=600 out="" smp=2 with_user=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arch=$2; shift 2 ;;
+	--kernel) kver=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--no-user) with_user=0; shift ;;
+	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "run.sh: name at least one guest script" >&2; exit 2; }
+for s in "$@"; do
+	[ -f "$here/guest/$s" ] || { echo "run.sh: no guest script tests/vm/guest/$s" >&2; exit 2; }
+done
+
+case $arch in
+x86_64) debarch=amd64 karch=x86_64 cross="" console=ttyS0
+	qemu=(qemu-system-x86_64 -accel tcg -cpu max) ;;
+arm64) debarch=arm64 karch=arm64 cross=aarch64-linux-gnu- console=ttyAMA0
+	qemu=(qemu-system-aarch64 -accel tcg -M virt -cpu cortex-a57) ;;
+*) echo "run.sh: unknown arch '$arch' (x86_64, arm64)" >&2; exit 2 ;;
+esac
+case $kver in
+6.1) suite=bookworm ;;
+*) echo "run.sh: unknown kernel '$kver' (known: 6.1)" >&2; exit 2 ;;
+esac
+
+cache=$here/.cache
+out=${out:-$here/out/$arch-$kver}
+build=$top/build/$arch-$kver
+log() { echo "vm[$arch-$kver]: $*" >&2; }
+
+# 1. Kernel image and headers, fetched once and reused.
+kdir=$cache/kernels/$debarch-$kver
+if [ ! -f "$kdir/.ready" ]; then
+	log "fetching Debian $kver kernel for $debarch"
+	image=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" --resolve "linux-image-$debarch")
+	abi=${image#linux-image-}
+	abi=${abi%-"$debarch"}
+	debs=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" "$image" \
+		"linux-headers-$abi-$debarch" "linux-headers-$abi-common" busybox-static)
+	rm -rf "$kdir" && mkdir -p "$kdir/root"
+	for d in $debs; do dpkg -x "$d" "$kdir/root"; done
+	rel=$(basename "$(ls -d "$kdir"/root/lib/modules/*/ | head -n1)")
+	hdr=$kdir/root/usr/src/linux-headers-$rel
+	common=$kdir/root/usr/src/linux-headers-$abi-common
+	# The packages expect to live in /usr/src; point them at the copies here
+	# and at the host's linux-kbuild tools (the scripts are host binaries).
+	kbuild=/usr/lib/linux-kbuild-$kver
+	[ -d "$kbuild" ] || { echo "run.sh: $kbuild missing (make deps installs linux-kbuild-$kver)" >&2; exit 1; }
+	echo "include $common/Makefile" > "$hdr/Makefile"
+	for t in "$hdr" "$common"; do
+		ln -sfn "$kbuild/scripts" "$t/scripts"
+		ln -sfn "$kbuild/tools" "$t/tools"
+	done
+	echo "$rel" > "$kdir/release"
+	touch "$kdir/.ready"
+fi
+rel=$(cat "$kdir/release")
+hdr=$kdir/root/usr/src/linux-headers-$rel
+vmlinuz=$kdir/root/boot/vmlinuz-$rel
+kmods=$kdir/root/lib/modules/$rel/kernel
+
+# arm64 userspace links libbpf statically from Debian's arm64 -dev packages,
+# unpacked (never installed) into a sysroot.
+sysroot=""
+if [ "$arch" != "$(uname -m)" ]; then
+	sysroot=$cache/sysroot-$debarch
+	if [ ! -f "$sysroot/.ready" ]; then
+		log "preparing $debarch sysroot"
+		debs=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
+		rm -rf "$sysroot" && mkdir -p "$sysroot"
+		for d in $debs; do dpkg -x "$d" "$sysroot"; done
+		touch "$sysroot/.ready"
+	fi
+fi
+
+# 2. Build the modules and a static `settle` for this arch, out of tree so
+# the two arches never share objects.
+log "building modules against $rel"
+rm -rf "$build/src" && mkdir -p "$build/src/tests"
+cp -a "$top/Kbuild" "$top/kmod" "$build/src/"
+cp -a "$top/tests/sim" "$build/src/tests/"
+(cd "$build/src" && find . \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete)
+make -s -C "$hdr" M="$build/src" ARCH="$karch" CROSS_COMPILE="$cross" modules >"$build/modules.log" 2>&1 || {
+	cat "$build/modules.log" >&2; echo "run.sh: module build failed" >&2; exit 1; }
+if [ $with_user = 1 ]; then
+log "building settle (static)"
+make -s -C "$top/user" OUT="$build/user" STATIC=1 CROSS_COMPILE="$cross" \
+	${sysroot:+SYSROOT="$sysroot"} >"$build/user.log" 2>&1 || {
+	cat "$build/user.log" >&2; echo "run.sh: settle build failed" >&2; exit 1; }
+fi
+
+"${cross}gcc" -static -O2 -Wall -Wextra -Werror -o "$build/ctltest" "$here/ctltest.c" || {
+	echo "run.sh: ctltest build failed" >&2; exit 1; }
+
+# 3. The initramfs.
+ird=$build/initramfs
+rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,root,lib/settle,tests}
+cp "$kdir/root/bin/busybox" "$ird/bin/busybox"
+for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
+	"$kmods/drivers/cpufreq/cpufreq_userspace.ko"* "$kmods/drivers/cpufreq/cpufreq_ondemand.ko"* \
+	"$kmods/drivers/cpufreq/cpufreq_performance.ko"*; do
+	[ -e "$m" ] || continue
+	case $m in
+	*.xz) xz -dc "$m" > "$ird/lib/settle/$(basename "${m%.xz}")" ;;
+	*.zst) zstd -qdc "$m" > "$ird/lib/settle/$(basename "${m%.zst}")" ;;
+	*) cp "$m" "$ird/lib/settle/" ;;
+	esac
+done
+[ $with_user = 0 ] || cp "$build/user/settle" "$ird/bin/settle"
+cp "$build/ctltest" "$ird/bin/ctltest"
+cp "$here/guest/"*.sh "$ird/tests/"
+printf '%s\n' "$@" > "$ird/tests/list"
+cat > "$ird/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t tmpfs tmp /tmp
+# Keep printk off the console: it would interleave with emitted files.
+echo 1 > /proc/sys/kernel/printk
+echo "@@SETTLE-BOOTED $(uname -r) $(uname -m)"
+cd /tests
+for t in $(cat list); do
+	echo "@@SETTLE-SCRIPT $t"
+	sh "./$t" || echo "@@SETTLE-RESULT FAIL $t script exited with status $?"
+done
+. ./lib.sh
+emit_text dmesg.txt dmesg
+echo "@@SETTLE-DONE"
+poweroff -f
+INIT
+chmod +x "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.gz"
+
+# 4. Boot, with a hard limit.
+rm -rf "$out" && mkdir -p "$out"
+log "booting (timeout ${timeout_s}s): $*"
+set +e
+timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" -m 1024 -smp "$smp" -nographic -no-reboot \
+	-kernel "$vmlinuz" -initrd "$build/initramfs.gz" \
+	-append "console=$console quiet panic=-1 oops=panic" </dev/null >"$out/console.log" 2>&1
+qrc=$?
+set -e
+[ $qrc -eq 124 ] && log "TIMEOUT after ${timeout_s}s"
+
+# 5. Results back to the host.
+python3 "$here/collect.py" "$out/console.log" "$out" --qemu-status "$qrc"
