@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Pairing, percentiles, direction and the report's output shapes. */
+#include <stdlib.h>
+#include <string.h>
+#include "analyze.h"
+#include "helpers.h"
+#include "util.h"
+
+static void feed_cf(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
+		    uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
+{
+	struct trace_event ev = { .desc = trace_event_desc(id), .ts_ns = ts };
+
+	ev.f[CF_ID] = xid;
+	ev.f[CF_TS_NS] = ts;
+	ev.f[CF_CPU] = cpu;
+	ev.f[CF_OLD_KHZ] = old_khz;
+	ev.f[CF_NEW_KHZ] = new_khz;
+	assert_int_equal(analysis_add(&ev, a), 0);
+}
+
+static void feed_fq(struct analysis *a, uint64_t ts, uint32_t cpu, uint32_t khz)
+{
+	struct trace_event ev = { .desc = trace_event_desc(TEV_CPU_FREQUENCY), .ts_ns = ts };
+
+	ev.f[FQ_CPU] = cpu;
+	ev.f[FQ_KHZ] = khz;
+	assert_int_equal(analysis_add(&ev, a), 0);
+}
+
+static void test_percentile(void **state)
+{
+	uint64_t v[100];
+
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		v[i] = (uint64_t)i + 1;
+	assert_int_equal(percentile(v, 100, 500), 50);
+	assert_int_equal(percentile(v, 100, 950), 95);
+	assert_int_equal(percentile(v, 100, 990), 99);
+	assert_int_equal(percentile(v, 100, 1000), 100);
+	assert_int_equal(percentile(v, 1, 990), 1);
+	assert_int_equal(percentile(v, 4, 500), 2);	/* documented example */
+	assert_int_equal(percentile(v, 21, 950), 20);	/* 0.95*20 = 19 exactly */
+	assert_int_equal(percentile(v, 2, 990), 1);
+}
+
+static void test_direction(void **state)
+{
+	(void)state;
+	assert_string_equal(direction(1000, 2000), "up");
+	assert_string_equal(direction(2000, 1000), "down");
+	assert_string_equal(direction(1000, 1000), "same");
+}
+
+static void test_pairing(void **state)
+{
+	struct analysis a;
+
+	(void)state;
+	analysis_init(&a);
+	/* POSTs arrive before PREs in the stream sometimes; order must not matter. */
+	feed_cf(&a, TEV_CPUFREQ_POST, 2, 5300, 0, 2000, 1000);
+	for (uint64_t id = 1; id <= 4; id++)
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, id * 1000, 0,
+			id % 2 ? 1000 : 2000, id % 2 ? 2000 : 1000);
+	feed_cf(&a, TEV_CPUFREQ_POST, 1, 1000 + 40000, 0, 1000, 2000);
+	feed_cf(&a, TEV_CPUFREQ_POST, 3, 3000 + 20000, 0, 1000, 2000);
+	feed_cf(&a, TEV_CPUFREQ_POST, 9, 9000, 0, 1000, 2000);		/* no PRE */
+	feed_cf(&a, TEV_CPUFREQ_PRE, 5, 5000, 1, 1000, 2000);		/* no POST */
+	feed_cf(&a, TEV_CPUFREQ_PRE, 6, 6000, 1, 1000, 2000);
+	feed_cf(&a, TEV_CPUFREQ_POST, 6, 5999, 1, 1000, 2000);		/* before PRE */
+	feed_cf(&a, TEV_CPUFREQ_PRE, 7, 7000, 1, 1000, 2000);
+	feed_cf(&a, TEV_CPUFREQ_POST, 7, 7100, 1, 1000, 1500);		/* other freq */
+	/* id 4 has no POST either */
+	assert_int_equal(analysis_finish(&a), 0);
+
+	assert_int_equal(a.nx, 3);
+	assert_int_equal(a.unpaired_pre, 2);	/* 4, 5 */
+	assert_int_equal(a.unpaired_post, 1);	/* 9 */
+	assert_int_equal(a.inconsistent, 2);	/* 6, 7 */
+	/* Transitions are in request order. */
+	assert_int_equal(a.x[0].id, 1);
+	assert_int_equal(a.x[0].stall_ns, 40000);
+	assert_int_equal(a.x[1].id, 2);
+	assert_int_equal(a.x[1].stall_ns, 3300);
+	assert_int_equal(a.x[1].from_khz, 2000);
+	assert_int_equal(a.x[1].to_khz, 1000);
+	assert_int_equal(a.x[2].id, 3);
+	assert_true(a.x[2].has_stall);
+
+	assert_int_equal(a.ng, 2);
+	assert_int_equal(a.g[0].from_khz, 1000);	/* up group first */
+	assert_int_equal(a.g[0].to_khz, 2000);
+	assert_int_equal(a.g[0].n, 2);
+	assert_int_equal(a.g[0].p50_ns, 20000);
+	assert_int_equal(a.g[0].max_ns, 40000);
+	assert_int_equal(a.g[1].n, 1);
+	assert_int_equal(a.g[1].p99_ns, 3300);
+	analysis_free(&a);
+}
+
+static void test_group_stats(void **state)
+{
+	struct analysis a;
+	uint64_t id = 1;
+
+	(void)state;
+	analysis_init(&a);
+	/* 100 stalls of 1..100 us in scrambled order. */
+	for (uint64_t i = 0; i < 100; i++, id++) {
+		uint64_t us = (i * 37) % 100 + 1, t = id * 1000000;
+
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, t, 0, 614400, 1728000);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, t + us * 1000, 0, 614400, 1728000);
+	}
+	for (uint64_t i = 0; i < 3; i++, id++) {
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, id * 1000000, 4, 1728000, 614400);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, id * 1000000 + 7, 4, 1728000, 614400);
+	}
+	assert_int_equal(analysis_finish(&a), 0);
+	assert_int_equal(a.ng, 2);
+	assert_int_equal(a.g[0].from_khz, 614400);
+	assert_int_equal(a.g[0].n, 100);
+	assert_int_equal(a.g[0].p50_ns, 50000);
+	assert_int_equal(a.g[0].p95_ns, 95000);
+	assert_int_equal(a.g[0].p99_ns, 99000);
+	assert_int_equal(a.g[0].max_ns, 100000);
+	assert_int_equal(a.g[1].from_khz, 1728000);
+	assert_int_equal(a.g[1].n, 3);
+	assert_int_equal(a.g[1].max_ns, 7);
+	assert_int_equal(a.unpaired_pre + a.unpaired_post + a.inconsistent, 0);
+	analysis_free(&a);
+}
+
+static void test_fallback(void **state)
+{
+	struct analysis a;
+
+	(void)state;
+	analysis_init(&a);
+	feed_fq(&a, 100, 0, 1000);
+	feed_fq(&a, 100, 1, 2000);
+	feed_fq(&a, 200, 0, 2000);
+	feed_fq(&a, 300, 0, 1000);
+	feed_fq(&a, 300, 1, 1000);
+	assert_int_equal(analysis_finish(&a), 0);
+	assert_int_equal(a.fq_initial, 2);
+	assert_int_equal(a.nx, 3);
+	for (size_t i = 0; i < a.nx; i++)
+		assert_false(a.x[i].has_stall);
+	assert_int_equal(a.ng, 2);
+	assert_int_equal(a.g[0].from_khz, 1000);
+	assert_int_equal(a.g[0].to_khz, 2000);
+	assert_int_equal(a.g[0].n, 1);
+	assert_int_equal(a.g[1].from_khz, 2000);
+	assert_int_equal(a.g[1].n, 2);
+	assert_false(a.g[1].has_stall);
+	analysis_free(&a);
+}
+
+static char *make_trace(const char *source, bool fallback)
+{
+	struct trace_meta m = test_meta(source);
+	char err[SETTLE_ERR_LEN], *dir = tmpdir_make();
+	struct trace_writer *w = trace_writer_open(dir, &m, true, err, sizeof(err));
+
+	assert_non_null(w);
+	if (fallback) {
+		add_fq(w, 100, 0, 1000);
+		add_fq(w, 200, 0, 2000);
+	} else {
+		add_cf(w, TEV_CPUFREQ_PRE, 1, 1000, 0, 614400, 1728000);
+		add_cf(w, TEV_CPUFREQ_POST, 1, 11000, 0, 614400, 1728000);
+		add_cf(w, TEV_CPUFREQ_PRE, 2, 20000, 0, 614400, 1728000);
+		add_cf(w, TEV_CPUFREQ_POST, 2, 50500, 0, 614400, 1728000);
+		assert_int_equal(trace_writer_lost(w, 60000, 5), 0);
+		assert_int_equal(trace_writer_flush(w), 0);
+		add_cf(w, TEV_CPUFREQ_PRE, 3, 70000, 0, 614400, 1728000);
+		add_cf(w, TEV_CPUFREQ_POST, 3, 90000, 0, 614400, 1728000);
+		add_cf(w, TEV_CPUFREQ_PRE, 4, 100000, 2, 1728000, 614400);
+		add_cf(w, TEV_CPUFREQ_POST, 5, 100001, 2, 1728000, 614400);
+	}
+	assert_int_equal(trace_writer_close(w), 0);
+	return dir;
+}
+
+static void test_report_json(void **state)
+{
+	struct report_opts o = { .json = true };
+	char *dir = make_trace("settle.ko", false), *out;
+	int rc;
+
+	(void)state;
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(out,
+		"{\"trace_version\":1,\"source\":\"settle.ko\",\"lost_events\":5,"
+		"\"events\":9,\"partial\":false,\"stall_available\":true,"
+		"\"unpaired_pre\":1,\"unpaired_post\":1,\"inconsistent_pairs\":0,"
+		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":614400,\"to_khz\":1728000,"
+		"\"direction\":\"up\",\"n\":3,\"stall_us\":{\"p50\":20.000,\"p95\":20.000,"
+		"\"p99\":20.000,\"max\":30.500}}]}\n");
+	free(out);
+
+	o.transitions = true;
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":1,"
+			       "\"from_khz\":614400,\"to_khz\":1728000,\"t_request_ns\":1000,"
+			       "\"stall_ns\":10000},"));
+	assert_non_null(strstr(out, "\"t_request_ns\":70000,\"stall_ns\":20000}]}\n"));
+	free(out);
+
+	o = (struct report_opts){ .csv = true, .transitions = true };
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(out,
+		"domain,cpu,id,from_khz,to_khz,t_request_ns,stall_ns\n"
+		"cpu,0,1,614400,1728000,1000,10000\n"
+		"cpu,0,2,614400,1728000,20000,30500\n"
+		"cpu,0,3,614400,1728000,70000,20000\n");
+	free(out);
+
+	o = (struct report_opts){ .csv = true };
+	out = report_capture(dir, &o, &rc);
+	assert_string_equal(out,
+		"domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us\n"
+		"cpu,614400,1728000,up,3,20.000,20.000,20.000,30.500\n");
+	free(out);
+
+	o = (struct report_opts){ 0 };
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "1 unpaired PRE, 1 unpaired POST"));
+	assert_non_null(strstr(out, "lost 5"));
+	assert_non_null(strstr(out, "    20.000      20.000      20.000      30.500"));
+	free(out);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_report_fallback(void **state)
+{
+	struct report_opts o = { .json = true, .transitions = true };
+	char *dir = make_trace("fallback", true), *out;
+	int rc;
+
+	(void)state;
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(out,
+		"{\"trace_version\":1,\"source\":\"fallback\",\"lost_events\":0,"
+		"\"events\":2,\"partial\":false,\"stall_available\":false,"
+		"\"unpaired_pre\":0,\"unpaired_post\":0,\"inconsistent_pairs\":0,"
+		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":1000,\"to_khz\":2000,"
+		"\"direction\":\"up\",\"n\":1,\"stall_us\":null}],"
+		"\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":0,\"from_khz\":1000,"
+		"\"to_khz\":2000,\"t_request_ns\":200,\"stall_ns\":null}]}\n");
+	free(out);
+	o = (struct report_opts){ 0 };
+	out = report_capture(dir, &o, &rc);
+	assert_non_null(strstr(out, "stall:    unavailable"));
+	assert_non_null(strstr(out, "n/a"));
+	free(out);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_report_errors(void **state)
+{
+	struct report_opts o = { .json = true };
+	char *dir = tmpdir_make(), *out;
+	int rc;
+
+	(void)state;
+	quiet_stderr(true);
+	out = report_capture(dir, &o, &rc);
+	quiet_stderr(false);
+	assert_int_equal(rc, 1);
+	assert_string_equal(out, "");	/* no half-written JSON on failure */
+	free(out);
+	rm_rf(dir);
+	free(dir);
+}
+
+int run_analyze_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_pairing),
+		cmocka_unit_test(test_group_stats),
+		cmocka_unit_test(test_fallback),
+		cmocka_unit_test(test_report_json),
+		cmocka_unit_test(test_report_fallback),
+		cmocka_unit_test(test_report_errors),
+	};
+	return cmocka_run_group_tests_name("pairing, statistics, report", tests, NULL, NULL);
+}

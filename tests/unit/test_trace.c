@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* CTF writer -> reader round trips, babeltrace2 interop, damaged traces. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include "helpers.h"
+#include "record.h"
+#include "util.h"
+
+struct fixture {
+	char *dir;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	fx->dir = tmpdir_make();
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	rm_rf(fx->dir);
+	free(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static struct trace_writer *open_writer(const char *dir, const char *source)
+{
+	struct trace_meta m = test_meta(source);
+	char err[SETTLE_ERR_LEN];
+	struct trace_writer *w = trace_writer_open(dir, &m, true, err, sizeof(err));
+
+	if (!w)
+		fail_msg("trace_writer_open: %s", err);
+	return w;
+}
+
+/* Two packets: PRE, lost(3), CPU_FREQUENCY | POST (out of order), lost(5). */
+static void write_small(const char *dir)
+{
+	struct trace_writer *w = open_writer(dir, "settle.ko");
+	struct settle_rec r = {
+		.ts_ns = 1000, .id = 7, .type = SETTLE_REC_CPUFREQ_PRE, .cpu = 2,
+		.old_khz = 614400, .new_khz = 1728000,
+	};
+
+	assert_int_equal(trace_writer_add_rec(w, &r), 0);
+	assert_int_equal(trace_writer_lost(w, 1100, 3), 0);
+	assert_int_equal(trace_writer_lost(w, 1150, 3), 0);	/* no growth */
+	r = (struct settle_rec){ .ts_ns = 1200, .type = SETTLE_REC_CPU_FREQUENCY,
+				 .cpu = 3, .new_khz = 729600 };
+	assert_int_equal(trace_writer_add_rec(w, &r), 0);
+	assert_int_equal(trace_writer_flush(w), 0);
+	assert_int_equal(trace_writer_flush(w), 0);	/* empty: no packet */
+	/* Earlier than the previous event: header clamped, payload exact. */
+	r = (struct settle_rec){ .ts_ns = 1150, .id = 7, .type = SETTLE_REC_CPUFREQ_POST,
+				 .cpu = 2, .old_khz = 614400, .new_khz = 1728000 };
+	assert_int_equal(trace_writer_add_rec(w, &r), 0);
+	assert_int_equal(trace_writer_lost(w, 1300, 5), 0);
+	r.type = 99;
+	quiet_stderr(true);
+	assert_int_equal(trace_writer_add_rec(w, &r), -1);
+	assert_non_null(strstr(trace_writer_error(w), "unknown type 99"));
+	/* A failed writer refuses further work and close() reports it. */
+	assert_int_equal(trace_writer_close(w), -1);
+	quiet_stderr(false);
+}
+
+static void test_roundtrip(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_stream_result res;
+	struct collected c = { 0 };
+	struct trace_info ti;
+	char err[SETTLE_ERR_LEN];
+	struct trace_writer *w;
+
+	/* write_small() ends in a failed writer; redo it cleanly. */
+	write_small(fx->dir);
+	w = open_writer(fx->dir, "settle.ko");
+	add_cf(w, TEV_CPUFREQ_PRE, 7, 1000, 2, 614400, 1728000);
+	assert_int_equal(trace_writer_lost(w, 1100, 3), 0);
+	add_fq(w, 1200, 3, 729600);
+	assert_int_equal(trace_writer_flush(w), 0);
+	add_cf(w, TEV_CPUFREQ_POST, 7, 1150, 2, 614400, 1728000);
+	assert_int_equal(trace_writer_lost(w, 1300, 5), 0);
+	assert_int_equal(trace_writer_events(w), 5);
+	assert_int_equal(trace_writer_close(w), 0);
+
+	assert_int_equal(trace_read_dir(fx->dir, &ti, collect_cb, &c, &res, err, sizeof(err)), 0);
+	assert_int_equal(ti.version, 1);
+	assert_string_equal(ti.source, "settle.ko");
+	assert_string_equal(ti.hostname, "host\"with\\quotes");
+	assert_string_equal(ti.kernel_release, "6.1.0-test");
+	assert_string_equal(ti.machine, "aarch64");
+	assert_int_equal(res.packets, 2);
+	assert_int_equal(res.events, 5);
+	assert_false(res.partial);
+	assert_int_equal(res.events_discarded, 5);
+	assert_int_equal(c.n, 5);
+
+	assert_int_equal(c.ev[0].desc->id, TEV_CPUFREQ_PRE);
+	assert_int_equal(c.ev[0].ts_ns, 1000);
+	assert_int_equal(c.ev[0].f[CF_ID], 7);
+	assert_int_equal(c.ev[0].f[CF_TS_NS], 1000);
+	assert_int_equal(c.ev[0].f[CF_CPU], 2);
+	assert_int_equal(c.ev[0].f[CF_OLD_KHZ], 614400);
+	assert_int_equal(c.ev[0].f[CF_NEW_KHZ], 1728000);
+	assert_int_equal(c.ev[1].desc->id, TEV_LOST);
+	assert_int_equal(c.ev[1].f[LOST_COUNT], 3);
+	assert_int_equal(c.ev[1].f[LOST_TOTAL], 3);
+	assert_int_equal(c.ev[2].desc->id, TEV_CPU_FREQUENCY);
+	assert_int_equal(c.ev[2].f[FQ_CPU], 3);
+	assert_int_equal(c.ev[2].f[FQ_KHZ], 729600);
+	assert_int_equal(c.ev[3].desc->id, TEV_CPUFREQ_POST);
+	assert_int_equal(c.ev[3].ts_ns, 1200);		/* clamped */
+	assert_int_equal(c.ev[3].f[CF_TS_NS], 1150);	/* exact */
+	assert_int_equal(c.ev[4].desc->id, TEV_LOST);
+	assert_int_equal(c.ev[4].f[LOST_COUNT], 2);
+	assert_int_equal(c.ev[4].f[LOST_TOTAL], 5);
+	collected_free(&c);
+}
+
+static void write_many(const char *dir, size_t n)
+{
+	struct trace_writer *w = open_writer(dir, "settle.ko");
+
+	for (size_t i = 0; i < n; i++)
+		add_cf(w, i % 2 ? TEV_CPUFREQ_POST : TEV_CPUFREQ_PRE, i / 2 + 1,
+		       1000000 + i * 1000, (uint32_t)(i / 2) % 4, 1000 + (uint32_t)(i / 2) % 3,
+		       2000);
+	assert_int_equal(trace_writer_close(w), 0);
+}
+
+/* Packet start offsets of a stream; walks the headers written by us. */
+static size_t packet_offsets(const uint8_t *buf, size_t len, size_t *offs, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t off = 0; off < len && n < max; off += get_le64(buf + off + 32) / 8)
+		offs[n++] = off;
+	return n;
+}
+
+static void test_many_packets(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_stream_result res;
+	struct trace_info ti;
+	struct collected c = { 0 };
+	char err[SETTLE_ERR_LEN];
+	size_t len, offs[64], np;
+	uint8_t *buf;
+
+	write_many(fx->dir, 10000);
+	assert_int_equal(trace_read_dir(fx->dir, &ti, collect_cb, &c, &res, err, sizeof(err)), 0);
+	assert_int_equal(res.events, 10000);
+	assert_int_equal(c.n, 10000);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_int_equal(c.ev[i].ts_ns, 1000000 + i * 1000);
+		assert_int_equal(c.ev[i].f[CF_ID], i / 2 + 1);
+	}
+	collected_free(&c);
+
+	buf = slurp(path_join(fx->dir, TRACE_STREAM_FILE), &len);
+	np = packet_offsets(buf, len, offs, ARRAY_SIZE(offs));
+	assert_int_equal(np, res.packets);
+	assert_true(np > 1);
+	for (size_t i = 0; i < np; i++) {
+		size_t end = i + 1 < np ? offs[i + 1] : len;
+
+		assert_true(end - offs[i] <= TRACE_PKT_MAX_BYTES);
+		assert_int_equal(get_le64(buf + offs[i] + 40), i);	/* seq */
+	}
+	free(buf);
+}
+
+static int run_cmd(const char *cmd, char **out)
+{
+	size_t len = 0, n;
+	char chunk[4096];
+	FILE *p = popen(cmd, "r");
+	int st;
+
+	assert_non_null(p);
+	*out = NULL;
+	FILE *m = open_memstream(out, &len);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(m);
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t count_lines_with(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static bool have_babeltrace2(void)
+{
+	return system("command -v babeltrace2 >/dev/null 2>&1") == 0;
+}
+
+static void test_babeltrace2(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_writer *w;
+	char cmd[4200], *out;
+
+	if (!have_babeltrace2())
+		skip();
+	write_many(fx->dir, 5000);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null", fx->dir);
+	assert_int_equal(run_cmd(cmd, &out), 0);
+	assert_int_equal(count_lines_with(out, "cpufreq_pre:"), 2500);
+	assert_int_equal(count_lines_with(out, "cpufreq_post:"), 2500);
+	assert_non_null(strstr(out, "new_khz = 2000"));
+	free(out);
+
+	/* Every event type, lost counts and the env metadata. */
+	w = open_writer(fx->dir, "fallback");
+	add_fq(w, 500, 1, 1200000);
+	assert_int_equal(trace_writer_lost(w, 600, 4), 0);
+	assert_int_equal(trace_writer_flush(w), 0);
+	add_fq(w, 700, 1, 1400000);
+	assert_int_equal(trace_writer_close(w), 0);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1", fx->dir);
+	assert_int_equal(run_cmd(cmd, &out), 0);
+	assert_int_equal(count_lines_with(out, "cpu_frequency:"), 2);
+	assert_int_equal(count_lines_with(out, "lost:"), 1);
+	assert_non_null(strstr(out, "discarded events"));
+	assert_null(strstr(out, " W "));	/* no babeltrace2 warnings about our metadata */
+	free(out);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 --output-format=ctf-metadata '%s' 2>&1", fx->dir);
+	assert_int_equal(run_cmd(cmd, &out), 0);
+	free(out);
+	snprintf(cmd, sizeof(cmd),
+		 "babeltrace2 -c source.ctf.fs -p 'inputs=[\"%s\"]' -c sink.text.details 2>&1",
+		 fx->dir);
+	assert_int_equal(run_cmd(cmd, &out), 0);
+	assert_non_null(strstr(out, "settle_trace_version: 1"));
+	assert_non_null(strstr(out, "source: fallback"));
+	free(out);
+
+	/* A trace with no events at all is still valid CTF. */
+	w = open_writer(fx->dir, "settle.ko");
+	assert_int_equal(trace_writer_close(w), 0);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1", fx->dir);
+	assert_int_equal(run_cmd(cmd, &out), 0);
+	free(out);
+}
+
+static void read_meta(const char *dir, struct trace_info *ti)
+{
+	char err[SETTLE_ERR_LEN];
+	size_t len;
+	char *m = (char *)slurp(path_join(dir, TRACE_METADATA_FILE), &len);
+
+	assert_int_equal(trace_parse_metadata(m, len, ti, err, sizeof(err)), 0);
+	free(m);
+}
+
+static void test_truncation(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_stream_result res;
+	struct trace_info ti;
+	char err[SETTLE_ERR_LEN];
+	size_t len, offs[64], np;
+	uint8_t *buf;
+
+	write_many(fx->dir, 9000);
+	read_meta(fx->dir, &ti);
+	buf = slurp(path_join(fx->dir, TRACE_STREAM_FILE), &len);
+	np = packet_offsets(buf, len, offs, ARRAY_SIZE(offs));
+	assert_true(np >= 3);
+	for (size_t cut = 0; cut <= len; cut += (cut < 300 || len - cut < 300) ? 1 : 97) {
+		size_t whole = 0, boundary = cut == len;
+
+		for (size_t i = 0; i < np; i++) {
+			size_t end = i + 1 < np ? offs[i + 1] : len;
+
+			if (end <= cut)
+				whole = i + 1;
+			if (offs[i] == cut)
+				boundary = 1;
+		}
+		assert_int_equal(trace_parse_stream(buf, cut, &ti, NULL, NULL, &res, err,
+						    sizeof(err)), 0);
+		assert_int_equal(res.packets, whole);
+		assert_int_equal(res.partial, !boundary);
+		if (res.partial)
+			assert_int_equal(res.partial_offset, whole ? offs[whole] : 0);
+	}
+
+	/* Through the directory API: a warning, and the complete packets. */
+	spit(path_join(fx->dir, TRACE_STREAM_FILE), buf, offs[2] + 100);
+	quiet_stderr(true);
+	assert_int_equal(trace_read_dir(fx->dir, &ti, NULL, NULL, &res, err, sizeof(err)), 0);
+	quiet_stderr(false);
+	assert_true(res.partial);
+	assert_int_equal(res.partial_offset, offs[2]);
+	assert_int_equal(res.packets, 2);
+	free(buf);
+}
+
+static void expect_stream_error(const uint8_t *buf, size_t len,
+				const struct trace_info *ti, const char *want)
+{
+	struct trace_stream_result res;
+	char err[SETTLE_ERR_LEN] = "";
+
+	assert_int_equal(trace_parse_stream(buf, len, ti, NULL, NULL, &res, err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		fail_msg("error '%s' lacks '%s'", err, want);
+}
+
+static void test_corrupt(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_stream_result res;
+	struct trace_info ti;
+	char err[SETTLE_ERR_LEN];
+	size_t len, offs[64], np, detected = 0, flips = 0;
+	uint8_t *buf, *copy;
+
+	write_many(fx->dir, 3000);
+	read_meta(fx->dir, &ti);
+	buf = slurp(path_join(fx->dir, TRACE_STREAM_FILE), &len);
+	np = packet_offsets(buf, len, offs, ARRAY_SIZE(offs));
+	assert_true(np >= 2);
+	copy = malloc(len);
+
+#define MUTATE(stmt, want) do { \
+		memcpy(copy, buf, len); \
+		stmt; \
+		expect_stream_error(copy, len, &ti, want); \
+	} while (0)
+
+	MUTATE(copy[offs[1]] ^= 1, "bad magic");
+	MUTATE(put_le32(copy + 4, 1), "unknown stream id");
+	MUTATE(put_le64(copy + offs[1] + 32, 1ULL << 40), "bad sizes");
+	MUTATE(put_le64(copy + 24, get_le64(copy + 32) + 8), "bad sizes");
+	MUTATE(put_le64(copy + 24, 8), "bad sizes");
+	MUTATE(put_le64(copy + 32, get_le64(copy + 32) + 3), "bad sizes");
+	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 77), "unknown event id 77");
+	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 0xffffffff), "unknown event id");
+	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 1U << 30), "crosses the packet end");
+	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 4), "expected at least 28");
+	MUTATE(put_le64(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_TS, 1), "timestamp outside");
+	MUTATE(put_le64(copy + offs[1] + 40, 5), "sequence number 5");
+	MUTATE(put_le64(copy + offs[1] + 8, 0), "timestamps go backwards");
+	MUTATE(put_le64(copy + 48, 10), "events_discarded decreased");
+	/* Content size cutting an event header in half. */
+	MUTATE(put_le64(copy + 24, (TRACE_PKT_HDR_BYTES + 8) * 8ULL), "header crosses");
+#undef MUTATE
+
+	/* Every single-bit flip: an answer either way, never a crash. */
+	for (size_t i = 0; i < len && i < 3 * TRACE_PKT_HDR_BYTES + 4096; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			int ret;
+
+			memcpy(copy, buf, len);
+			copy[i] ^= (uint8_t)(1 << bit);
+			ret = trace_parse_stream(copy, len, &ti, NULL, NULL, &res, err, sizeof(err));
+			assert_true(ret == 0 || ret == -1);
+			flips++;
+			detected += ret == -1;
+		}
+	}
+	/* Header/size/id/timestamp bytes are checked; payload bits are not. */
+	assert_true(detected > flips / 10);
+
+	/* Random garbage and random multi-byte damage. */
+	srand(1);
+	for (int round = 0; round < 2000; round++) {
+		memcpy(copy, buf, len);
+		for (int k = 0; k < 8; k++)
+			copy[(size_t)rand() % len] = (uint8_t)rand();
+		(void)trace_parse_stream(copy, (size_t)rand() % len + 1, &ti, NULL, NULL,
+					 &res, err, sizeof(err));
+	}
+	for (size_t i = 0; i < 256; i++)
+		copy[i] = (uint8_t)rand();
+	expect_stream_error(copy, 256, &ti, "bad magic");
+	free(copy);
+	free(buf);
+}
+
+static void expect_meta_error(const char *dir, const char *want)
+{
+	struct trace_stream_result res;
+	struct trace_info ti;
+	char err[SETTLE_ERR_LEN] = "";
+
+	assert_int_equal(trace_read_dir(dir, &ti, NULL, NULL, &res, err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		fail_msg("error '%s' lacks '%s'", err, want);
+}
+
+static void test_metadata_rejects(void **state)
+{
+	struct fixture *fx = *state;
+	char *meta_path, *m, *p;
+	size_t len;
+	static const uint8_t packetized[] = { 0x57, 0x1d, 0xd1, 0x75, 0, 0, 0, 0 };
+
+	expect_meta_error(fx->dir, "metadata': No such file");
+	write_many(fx->dir, 10);
+	meta_path = strdup(path_join(fx->dir, TRACE_METADATA_FILE));
+	m = (char *)slurp(meta_path, &len);
+
+	p = strstr(m, "settle_trace_version = 1;");
+	assert_non_null(p);
+	p[strlen("settle_trace_version = ")] = '2';
+	spit(meta_path, m, len);
+	expect_meta_error(fx->dir, "settle_trace_version 2 is not supported");
+	p[strlen("settle_trace_version = ")] = 'x';
+	spit(meta_path, m, len);
+	expect_meta_error(fx->dir, "settle_trace_version 'x' is not a number");
+	p[strlen("settle_")] = 'X';
+	spit(meta_path, m, len);
+	expect_meta_error(fx->dir, "no settle_trace_version");
+	p[strlen("settle_")] = 't';
+	p[strlen("settle_trace_version = ")] = '1';
+
+	spit(meta_path, "/* CTF 1.8 */\nenv {\n};\n", 23);
+	expect_meta_error(fx->dir, "no settle_trace_version");
+	spit(meta_path, "hello\n", 6);
+	expect_meta_error(fx->dir, "not a CTF trace");
+	spit(meta_path, packetized, sizeof(packetized));
+	expect_meta_error(fx->dir, "packetized");
+	spit(meta_path, "", 0);
+	expect_meta_error(fx->dir, "not a CTF trace");
+
+	/* An event id redefined under another name. */
+	p = strstr(m, "name = cpufreq_post;");
+	assert_non_null(p);
+	memcpy(p + 7, "cpufreq_XXXX", 12);
+	spit(meta_path, m, len);
+	expect_meta_error(fx->dir, "event id 2 is 'cpufreq_XXXX'");
+
+	/* Every truncation of valid metadata: an answer, never a crash. */
+	memcpy(p + 7, "cpufreq_post", 12);
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct trace_info ti;
+		char err[SETTLE_ERR_LEN];
+		int ret = trace_parse_metadata(m, cut, &ti, err, sizeof(err));
+
+		assert_true(ret == 0 || ret == -1);
+	}
+	spit(meta_path, m, len);
+	unlink(path_join(fx->dir, TRACE_STREAM_FILE));
+	expect_meta_error(fx->dir, "no stream files");
+	expect_meta_error("/nonexistent-settle-dir", "is '/nonexistent-settle-dir' a settle trace directory?");
+	free(m);
+	free(meta_path);
+}
+
+/* Event ids declared by a newer writer are skipped; appended fields ignored. */
+static void test_forward_compat(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_stream_result res;
+	struct collected c = { 0 };
+	struct trace_info ti;
+	char err[SETTLE_ERR_LEN], *m, *m2;
+	uint8_t pkt[256] = { 0 }, *p;
+	size_t len, n;
+
+	write_many(fx->dir, 2);
+	m = (char *)slurp(path_join(fx->dir, TRACE_METADATA_FILE), &len);
+	assert_true(asprintf(&m2, "%s\nevent {\n\tname = gpu_step;\n\tid = 9;\n\tstream_id = 0;\n"
+			     "\tfields := struct {\n\t\tuint32_t khz;\n\t};\n};\n", m) > 0);
+	assert_int_equal(trace_parse_metadata(m2, strlen(m2), &ti, err, sizeof(err)), 0);
+	assert_true(ti.declared[9]);
+
+	p = pkt + TRACE_PKT_HDR_BYTES;
+	put_le32(p + TRACE_EV_ID, 9);		/* future event, 4-byte payload */
+	put_le64(p + TRACE_EV_TS, 10);
+	put_le32(p + TRACE_EV_SIZE, 4);
+	p += TRACE_EV_HDR_BYTES + 4;
+	put_le32(p + TRACE_EV_ID, TEV_CPU_FREQUENCY);	/* known, 4 bytes appended */
+	put_le64(p + TRACE_EV_TS, 20);
+	put_le32(p + TRACE_EV_SIZE, 12);
+	put_le32(p + 16, 3);
+	put_le32(p + 20, 800000);
+	put_le32(p + 24, 0xdeadbeef);
+	p += TRACE_EV_HDR_BYTES + 12;
+	n = (size_t)(p - pkt);
+	put_le32(pkt, TRACE_MAGIC);
+	put_le64(pkt + 8, 10);
+	put_le64(pkt + 16, 20);
+	put_le64(pkt + 24, n * 8);
+	put_le64(pkt + 32, n * 8 + 64);		/* padding after content is fine */
+	assert_int_equal(trace_parse_stream(pkt, n + 8, &ti, collect_cb, &c, &res, err,
+					    sizeof(err)), 0);
+	assert_int_equal(res.skipped, 1);
+	assert_int_equal(res.events, 1);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ev[0].f[FQ_KHZ], 800000);
+	assert_false(res.partial);
+
+	/* Not declared at all: corrupt. */
+	ti.declared[9] = false;
+	expect_stream_error(pkt, n + 8, &ti, "unknown event id 9");
+	collected_free(&c);
+	free(m);
+	free(m2);
+}
+
+static void test_output_dir(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_meta m = test_meta("settle.ko");
+	char err[SETTLE_ERR_LEN] = "", *sub, *file;
+	struct trace_writer *w;
+	struct stat st;
+
+	/* Fresh subdirectory: created. */
+	sub = strdup(path_join(fx->dir, "new"));
+	assert_int_equal(trace_output_check(sub, false, err, sizeof(err)), 0);
+	w = trace_writer_open(sub, &m, false, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(trace_writer_close(w), 0);
+
+	/* Now non-empty: refused without --force, and nothing touched. */
+	assert_int_equal(trace_output_check(sub, false, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not empty (use --force"));
+	assert_null(trace_writer_open(sub, &m, false, err, sizeof(err)));
+	assert_non_null(strstr(err, "not empty"));
+
+	/* --force replaces our files, keeps foreign ones, drops stale streams. */
+	file = strdup(path_join(sub, "notes.txt"));
+	spit(file, "keep", 4);
+	spit(path_join(sub, "stream_1"), "junk", 4);
+	assert_int_equal(trace_output_check(sub, true, err, sizeof(err)), 0);
+	w = trace_writer_open(sub, &m, true, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(trace_writer_close(w), 0);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(stat(path_join(sub, "stream_1"), &st), -1);
+
+	/* A regular file in the way. */
+	assert_null(trace_writer_open(file, &m, true, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a directory"));
+	free(file);
+	free(sub);
+}
+
+int run_trace_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_packets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_babeltrace2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metadata_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forward_compat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_dir, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("CTF trace writer/reader", tests, NULL, NULL);
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * settle trace format v1: a CTF 1.8 directory (see
+ * Documentation/trace-format.rst).  The event table below is the single
+ * source for the TSDL metadata the writer emits and for the layouts the
+ * reader decodes.
+ */
+#ifndef SETTLE_TRACE_H
+#define SETTLE_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRACE_VERSION		1
+#define TRACE_MAGIC		0xC1FC1FC1U
+#define TRACE_METADATA_FILE	"metadata"
+#define TRACE_STREAM_FILE	"stream_0"
+
+/* Packet header (8) + packet context (48), see trace_metadata_text(). */
+#define TRACE_PKT_HDR_BYTES	56
+/*
+ * Event header {id, timestamp} plus stream event context {payload_size}:
+ * the size lets readers skip events they do not know.
+ */
+#define TRACE_EV_ID		0
+#define TRACE_EV_TS		4
+#define TRACE_EV_SIZE		12
+#define TRACE_EV_HDR_BYTES	16
+/* Packets the writer emits never exceed this. */
+#define TRACE_PKT_MAX_BYTES	(64U * 1024)
+/* Readers accept larger packets (future writers) but not absurd ones. */
+#define TRACE_PKT_LIMIT_BYTES	(16U * 1024 * 1024)
+#define TRACE_MAX_FIELDS	8
+#define TRACE_MAX_EVENT_IDS	256
+
+/* Event ids are stable: never renumber, only add. */
+enum trace_event_id {
+	TEV_CPUFREQ_PRE = 1,
+	TEV_CPUFREQ_POST = 2,
+	TEV_CPU_FREQUENCY = 3,
+	TEV_LOST = 4,
+};
+
+/* Field indexes into trace_event.f[] for each event type. */
+enum { CF_ID, CF_TS_NS, CF_CPU, CF_OLD_KHZ, CF_NEW_KHZ };	/* cpufreq_pre/post */
+enum { FQ_CPU, FQ_KHZ };					/* cpu_frequency */
+enum { LOST_COUNT, LOST_TOTAL };				/* lost */
+
+struct trace_field_desc {
+	const char *name;
+	unsigned int bytes;	/* 4 or 8, unsigned little-endian */
+};
+
+struct trace_event_desc {
+	uint32_t id;
+	const char *name;
+	unsigned int nfields;
+	const struct trace_field_desc *fields;
+};
+
+const struct trace_event_desc *trace_event_desc(uint32_t id);
+unsigned int trace_event_payload_bytes(const struct trace_event_desc *d);
+
+struct trace_event {
+	const struct trace_event_desc *desc;
+	uint64_t ts_ns;		/* CTF event timestamp, CLOCK_MONOTONIC */
+	uint64_t f[TRACE_MAX_FIELDS];
+};
+
+struct trace_meta {
+	const char *hostname;
+	const char *kernel_release;
+	const char *machine;
+	const char *settle_version;
+	const char *source;	/* "settle.ko" or "fallback" */
+};
+
+/* ---- writer ---- */
+
+/* TSDL metadata for `m`; malloc'd, NUL-terminated. */
+char *trace_metadata_text(const struct trace_meta *m);
+
+struct trace_writer;
+
+/*
+ * Creates directory `dir` (or reuses an empty one; a non-empty one only with
+ * `force`, in which case settle's own files in it are replaced) and writes
+ * the metadata.
+ */
+/* The refusals of trace_writer_open() without touching anything. */
+int trace_output_check(const char *dir, bool force, char *err, size_t errlen);
+struct trace_writer *trace_writer_open(const char *dir,
+				       const struct trace_meta *m, bool force,
+				       char *err, size_t errlen);
+/* `f` holds the event's fields in table order. */
+int trace_writer_add(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
+		     const uint64_t *f);
+/*
+ * Records that the cumulative lost-record count is now `total`: emits a
+ * `lost` event for the growth and carries `total` in events_discarded.
+ */
+int trace_writer_lost(struct trace_writer *w, uint64_t ts_ns, uint64_t total);
+struct settle_rec;
+/* Maps a ring-buffer record to its trace event; unknown types fail. */
+int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r);
+/* Writes the pending packet, if any, with one write(). */
+int trace_writer_flush(struct trace_writer *w);
+/* Flushes, syncs and frees; returns -1 if anything failed on the way. */
+int trace_writer_close(struct trace_writer *w);
+const char *trace_writer_error(const struct trace_writer *w);
+uint64_t trace_writer_events(const struct trace_writer *w);
+
+/* ---- reader ---- */
+
+struct trace_info {
+	int version;
+	char source[32];
+	char settle_version[64];
+	char hostname[128];
+	char kernel_release[128];
+	char machine[64];
+	bool declared[TRACE_MAX_EVENT_IDS];	/* event ids in the metadata */
+};
+
+struct trace_stream_result {
+	uint64_t packets;
+	uint64_t events;
+	uint64_t skipped;		/* declared but unknown to this reader */
+	uint64_t events_discarded;	/* from the last complete packet */
+	bool partial;
+	uint64_t partial_offset;	/* bytes */
+};
+
+typedef int (*trace_event_cb)(const struct trace_event *ev, void *ctx);
+
+int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
+			 char *err, size_t errlen);
+/*
+ * Decodes one stream file held in memory.  A truncated last packet stops the
+ * parse with res->partial set; anything inconsistent is an error.  A
+ * non-zero return from `cb` (out of memory) stops the parse with an error.
+ */
+int trace_parse_stream(const uint8_t *buf, size_t len,
+		       const struct trace_info *ti, trace_event_cb cb,
+		       void *ctx, struct trace_stream_result *res,
+		       char *err, size_t errlen);
+/* Metadata plus every stream file of a trace directory; warns on stderr. */
+int trace_read_dir(const char *dir, struct trace_info *ti, trace_event_cb cb,
+		   void *ctx, struct trace_stream_result *res,
+		   char *err, size_t errlen);
+
+#endif /* SETTLE_TRACE_H */

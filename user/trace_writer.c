@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Packet-at-a-time CTF writer.  A packet is built in memory and handed to
+ * the kernel with a single write(), so a killed recorder leaves at most one
+ * partial packet at the end of the stream and everything before it intact.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include "record.h"
+#include "trace.h"
+#include "util.h"
+
+struct trace_writer {
+	int dirfd;
+	int fd;
+	char *dir;
+	uint8_t *pkt;
+	size_t fill;			/* bytes used in pkt, header included */
+	uint64_t nev_pkt;		/* events in pending packet */
+	uint64_t ts_begin, ts_end;	/* of pending packet */
+	uint64_t floor_ts;		/* last timestamp written */
+	uint64_t seq;
+	uint64_t lost_total;
+	uint64_t events;
+	bool failed;
+	char err[SETTLE_ERR_LEN];
+};
+
+static int fail(struct trace_writer *w, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct trace_writer *w, int errnum, const char *fmt, ...)
+{
+	char what[SETTLE_ERR_LEN / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!w->failed)
+		snprintf(w->err, sizeof(w->err), "%s: %s", what,
+			 errnum ? strerror(errnum) : "failed");
+	w->failed = true;
+	return -1;
+}
+
+const char *trace_writer_error(const struct trace_writer *w)
+{
+	return w->err;
+}
+
+uint64_t trace_writer_events(const struct trace_writer *w)
+{
+	return w->events;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static bool is_own_file(const char *name)
+{
+	return !strcmp(name, TRACE_METADATA_FILE) || !strncmp(name, "stream_", 7);
+}
+
+/*
+ * An existing non-empty directory is refused unless forced; when forced we
+ * only delete files we would have written, never anything else.
+ */
+static int prepare_dir(const char *dir, bool force, bool check_only,
+		       char *err, size_t errlen)
+{
+	struct dirent *de;
+	struct stat st;
+	bool nonempty = false;
+	DIR *d;
+
+	if (check_only ? access(dir, F_OK) && errno == ENOENT : mkdir(dir, 0755) == 0)
+		return 0;
+	if (!check_only && errno != EEXIST) {
+		set_err(err, errlen, "cannot create output directory '%s': %s",
+			dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st)) {
+		set_err(err, errlen, "cannot access output '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		set_err(err, errlen, "output '%s' exists and is not a directory", dir);
+		return -1;
+	}
+	d = opendir(dir);
+	if (!d) {
+		set_err(err, errlen, "cannot open output directory '%s': %s",
+			dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		nonempty = true;
+		if (force && !check_only && is_own_file(de->d_name) &&
+		    unlinkat(dirfd(d), de->d_name, 0) && errno != ENOENT) {
+			set_err(err, errlen, "cannot remove '%s/%s': %s", dir,
+				de->d_name, strerror(errno));
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	if (nonempty && !force) {
+		set_err(err, errlen,
+			"output directory '%s' exists and is not empty (use --force to overwrite)",
+			dir);
+		return -1;
+	}
+	return 0;
+}
+
+int trace_output_check(const char *dir, bool force, char *err, size_t errlen)
+{
+	return prepare_dir(dir, force, true, err, errlen);
+}
+
+struct trace_writer *trace_writer_open(const char *dir,
+				       const struct trace_meta *m, bool force,
+				       char *err, size_t errlen)
+{
+	struct trace_writer *w;
+	char *meta = NULL;
+	int fd = -1, ret;
+
+	if (prepare_dir(dir, force, false, err, errlen))
+		return NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w || !(w->pkt = malloc(TRACE_PKT_MAX_BYTES)) || !(w->dir = strdup(dir))) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	w->fd = -1;
+	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dirfd < 0) {
+		set_err(err, errlen, "cannot open '%s': %s", dir, strerror(errno));
+		goto fail;
+	}
+	meta = trace_metadata_text(m);
+	if (!meta) {
+		set_err(err, errlen, "cannot build trace metadata: out of memory");
+		goto fail;
+	}
+	fd = openat(w->dirfd, TRACE_METADATA_FILE,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || (ret = write_all(fd, meta, strlen(meta))) || fsync(fd)) {
+		set_err(err, errlen, "cannot write '%s/%s': %s", dir,
+			TRACE_METADATA_FILE, strerror(fd < 0 ? errno : ret ? -ret : errno));
+		goto fail;
+	}
+	w->fd = openat(w->dirfd, TRACE_STREAM_FILE,
+		       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		set_err(err, errlen, "cannot create '%s/%s': %s", dir,
+			TRACE_STREAM_FILE, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	free(meta);
+	w->fill = TRACE_PKT_HDR_BYTES;
+	return w;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(meta);
+	if (w) {
+		if (w->dirfd > 0)
+			close(w->dirfd);
+		free(w->pkt);
+		free(w->dir);
+		free(w);
+	}
+	return NULL;
+}
+
+static int write_packet(struct trace_writer *w)
+{
+	uint8_t *p = w->pkt;
+	uint64_t bits = (uint64_t)w->fill * 8;
+	int ret;
+
+	put_le32(p, TRACE_MAGIC);
+	put_le32(p + 4, 0);			/* stream_id */
+	put_le64(p + 8, w->ts_begin);
+	put_le64(p + 16, w->ts_end);
+	put_le64(p + 24, bits);			/* content_size */
+	put_le64(p + 32, bits);			/* packet_size: no padding */
+	put_le64(p + 40, w->seq);
+	put_le64(p + 48, w->lost_total);	/* events_discarded */
+	ret = write_all(w->fd, p, w->fill);
+	if (ret)
+		return fail(w, -ret, "cannot write '%s/%s'", w->dir, TRACE_STREAM_FILE);
+	w->seq++;
+	w->fill = TRACE_PKT_HDR_BYTES;
+	w->nev_pkt = 0;
+	return 0;
+}
+
+int trace_writer_flush(struct trace_writer *w)
+{
+	if (w->failed)
+		return -1;
+	if (!w->nev_pkt)
+		return 0;
+	return write_packet(w);
+}
+
+int trace_writer_add(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
+		     const uint64_t *f)
+{
+	const struct trace_event_desc *d = trace_event_desc(id);
+	unsigned int plen;
+	uint8_t *p;
+
+	if (w->failed)
+		return -1;
+	if (!d)
+		return fail(w, EINVAL, "unknown trace event id %u", id);
+	plen = trace_event_payload_bytes(d);
+	if (w->fill + TRACE_EV_HDR_BYTES + plen > TRACE_PKT_MAX_BYTES &&
+	    write_packet(w))
+		return -1;
+	/*
+	 * Records from different CPUs can reach us slightly out of order, but
+	 * CTF wants non-decreasing timestamps in a stream.  Clamp the event
+	 * timestamp; events that need the exact time carry it in the payload.
+	 */
+	if (ts_ns < w->floor_ts)
+		ts_ns = w->floor_ts;
+	w->floor_ts = ts_ns;
+	if (!w->nev_pkt)
+		w->ts_begin = ts_ns;
+	w->ts_end = ts_ns;
+
+	p = w->pkt + w->fill;
+	put_le32(p + TRACE_EV_ID, id);
+	put_le64(p + TRACE_EV_TS, ts_ns);
+	put_le32(p + TRACE_EV_SIZE, plen);
+	p += TRACE_EV_HDR_BYTES;
+	for (unsigned int i = 0; i < d->nfields; i++) {
+		if (d->fields[i].bytes == 8)
+			put_le64(p, f[i]);
+		else
+			put_le32(p, (uint32_t)f[i]);
+		p += d->fields[i].bytes;
+	}
+	w->fill = (size_t)(p - w->pkt);
+	w->nev_pkt++;
+	w->events++;
+	return 0;
+}
+
+int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r)
+{
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+
+	switch (r->type) {
+	case SETTLE_REC_CPUFREQ_PRE:
+	case SETTLE_REC_CPUFREQ_POST:
+		f[CF_ID] = r->id;
+		f[CF_TS_NS] = r->ts_ns;
+		f[CF_CPU] = r->cpu;
+		f[CF_OLD_KHZ] = r->old_khz;
+		f[CF_NEW_KHZ] = r->new_khz;
+		return trace_writer_add(w, r->type == SETTLE_REC_CPUFREQ_PRE ?
+					TEV_CPUFREQ_PRE : TEV_CPUFREQ_POST,
+					r->ts_ns, f);
+	case SETTLE_REC_CPU_FREQUENCY:
+		f[FQ_CPU] = r->cpu;
+		f[FQ_KHZ] = r->new_khz;
+		return trace_writer_add(w, TEV_CPU_FREQUENCY, r->ts_ns, f);
+	default:
+		return fail(w, EINVAL, "ring buffer record of unknown type %u", r->type);
+	}
+}
+
+int trace_writer_lost(struct trace_writer *w, uint64_t ts_ns, uint64_t total)
+{
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+
+	if (total <= w->lost_total)
+		return 0;
+	f[LOST_COUNT] = total - w->lost_total;
+	f[LOST_TOTAL] = total;
+	w->lost_total = total;
+	return trace_writer_add(w, TEV_LOST, ts_ns, f);
+}
+
+int trace_writer_close(struct trace_writer *w)
+{
+	int ret;
+
+	if (!w)
+		return 0;
+	/* Always leave at least one packet so CTF readers see a stream. */
+	if (!w->failed && (w->nev_pkt || !w->seq)) {
+		if (!w->nev_pkt)
+			w->ts_begin = w->ts_end = w->floor_ts;
+		write_packet(w);
+	}
+	if (!w->failed && fsync(w->fd))
+		fail(w, errno, "cannot sync '%s/%s'", w->dir, TRACE_STREAM_FILE);
+	if (close(w->fd) && !w->failed)
+		fail(w, errno, "cannot close '%s/%s'", w->dir, TRACE_STREAM_FILE);
+	close(w->dirfd);
+	ret = w->failed ? -1 : 0;
+	if (w->failed)
+		p_err("%s", w->err);
+	free(w->pkt);
+	free(w->dir);
+	free(w);
+	return ret;
+}

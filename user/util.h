@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef SETTLE_UTIL_H
+#define SETTLE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifndef SETTLE_VERSION
+#define SETTLE_VERSION "0.1.0"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Error buffer size used by every function that reports through `err`. */
+#define SETTLE_ERR_LEN 256
+
+/* Prefix for diagnostics, e.g. "settle report"; set by main(). */
+extern const char *settle_prog;
+
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void set_err(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Strict unsigned decimal parsing for option values: rejects empty strings,
+ * signs, whitespace, trailing junk, overflow and values outside [min, max].
+ * On failure prints an error naming `opt` and returns -1.
+ */
+int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
+	      uint64_t *out);
+
+/* Trace data is little-endian whatever the host; be explicit about it. */
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+#endif /* SETTLE_UTIL_H */
