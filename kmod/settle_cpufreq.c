@@ -42,17 +42,19 @@ void settle_note_governor(struct cpufreq_policy *policy, u64 now)
 				 policy->min, policy->max, gov);
 }
 
-static void settle_cpufreq_pre(struct cpufreq_freqs *freqs, u64 now)
+static void settle_cpufreq_pre(struct cpufreq_freqs *freqs)
 {
 	struct cpufreq_policy *policy = freqs->policy;
 	struct settle_slot *s = settle_slot_of(policy->cpu);
-	unsigned long flags;
 	u32 source = SETTLE_REQ_NOTIFIER;
-	u64 req_ts = now;
+	unsigned long flags;
+	u64 now, req_ts;
 	u64 id;
 
 	if (!s)
 		return;
+	now = ktime_get_ns();
+	req_ts = now;
 	raw_spin_lock_irqsave(&s->lock, flags);
 	if (s->req_valid && now - s->req_ts <= SETTLE_REQ_MAX_AGE_NS) {
 		req_ts = s->req_ts;
@@ -70,34 +72,51 @@ static void settle_cpufreq_pre(struct cpufreq_freqs *freqs, u64 now)
 		trace_cpu_request(id, req_ts, policy->cpu, freqs->old,
 				  freqs->new, source);
 	settle_note_governor(policy, now);
-	trace_cpufreq_pre(id, now, policy->cpu, freqs->old, freqs->new);
+	/*
+	 * Driver entry is stamped after settle's own work, so that work is
+	 * not counted as stall; the sampler starts at the same instant.
+	 */
+	now = ktime_get_ns();
 	settle_sampler_start(s, id, freqs->new, now);
+	trace_cpufreq_pre(id, now, policy->cpu, freqs->old, freqs->new);
 }
 
-static int settle_cpufreq_notify(struct notifier_block *nb,
-				 unsigned long val, void *data)
+/*
+ * Two notifier blocks: PRECHANGE is taken last in the chain and
+ * POSTCHANGE first, so other notifiers' work is not counted as stall.
+ */
+static int settle_cpufreq_notify_pre(struct notifier_block *nb,
+				     unsigned long val, void *data)
+{
+	if (val == CPUFREQ_PRECHANGE)
+		settle_cpufreq_pre(data);
+	return NOTIFY_OK;
+}
+
+static int settle_cpufreq_notify_post(struct notifier_block *nb,
+				      unsigned long val, void *data)
 {
 	struct cpufreq_freqs *freqs = data;
 	u64 now = ktime_get_ns();
 	struct settle_slot *s;
 
-	switch (val) {
-	case CPUFREQ_PRECHANGE:
-		settle_cpufreq_pre(freqs, now);
-		break;
-	case CPUFREQ_POSTCHANGE:
-		s = settle_slot_of(freqs->policy->cpu);
-		if (s)
-			trace_cpufreq_post(READ_ONCE(s->id), now,
-					   freqs->policy->cpu, freqs->old,
-					   freqs->new);
-		break;
-	}
+	if (val != CPUFREQ_POSTCHANGE)
+		return NOTIFY_OK;
+	s = settle_slot_of(freqs->policy->cpu);
+	if (s)
+		trace_cpufreq_post(READ_ONCE(s->id), now, freqs->policy->cpu,
+				   freqs->old, freqs->new);
 	return NOTIFY_OK;
 }
 
-static struct notifier_block settle_cpufreq_nb = {
-	.notifier_call = settle_cpufreq_notify,
+static struct notifier_block settle_cpufreq_nb_pre = {
+	.notifier_call = settle_cpufreq_notify_pre,
+	.priority = INT_MIN,
+};
+
+static struct notifier_block settle_cpufreq_nb_post = {
+	.notifier_call = settle_cpufreq_notify_post,
+	.priority = INT_MAX,
 };
 
 static void settle_probe_limits(void *data, struct cpufreq_policy *policy)
@@ -129,12 +148,16 @@ int settle_cpufreq_init(void)
 {
 	int ret;
 
-	ret = cpufreq_register_notifier(&settle_cpufreq_nb,
+	ret = cpufreq_register_notifier(&settle_cpufreq_nb_pre,
+					CPUFREQ_TRANSITION_NOTIFIER);
+	if (ret)
+		goto err_notifier;
+	ret = cpufreq_register_notifier(&settle_cpufreq_nb_post,
 					CPUFREQ_TRANSITION_NOTIFIER);
 	if (ret) {
-		pr_err("cannot register the cpufreq transition notifier: %d\n",
-		       ret);
-		return ret;
+		cpufreq_unregister_notifier(&settle_cpufreq_nb_pre,
+					    CPUFREQ_TRANSITION_NOTIFIER);
+		goto err_notifier;
 	}
 
 	for_each_kernel_tracepoint(settle_find_tp, NULL);
@@ -147,6 +170,10 @@ int settle_cpufreq_init(void)
 		pr_warn("no cpu_frequency_limits tracepoint: no limits events\n");
 	}
 	return 0;
+
+err_notifier:
+	pr_err("cannot register the cpufreq transition notifiers: %d\n", ret);
+	return ret;
 }
 
 /**
@@ -157,7 +184,9 @@ void settle_cpufreq_exit(void)
 	if (settle_tp_limits)
 		tracepoint_probe_unregister(settle_tp_limits,
 					    settle_probe_limits, NULL);
-	cpufreq_unregister_notifier(&settle_cpufreq_nb,
+	cpufreq_unregister_notifier(&settle_cpufreq_nb_post,
+				    CPUFREQ_TRANSITION_NOTIFIER);
+	cpufreq_unregister_notifier(&settle_cpufreq_nb_pre,
 				    CPUFREQ_TRANSITION_NOTIFIER);
 	tracepoint_synchronize_unregister();
 }

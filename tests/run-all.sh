@@ -32,6 +32,7 @@ stage() {	# stage NAME CMD...
 }
 
 stage unit make -s -C tests/unit check
+stage checkpatch tools/checkpatch.sh
 for arch in ${SETTLE_TEST_ARCHES:-x86_64 arm64}; do
 	stage "vm-$arch" tests/vm/suite.sh "$arch"
 done

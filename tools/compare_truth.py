@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--name", default="stall", help="test name prefix")
     ap.add_argument("--max-stall-err-us", type=float, required=True,
                     help="largest allowed |measured - injected| stall, us")
+    ap.add_argument("--max-p50-stall-err-us", type=float, default=None,
+                    help="largest allowed median |measured - injected| stall, us")
     ap.add_argument("--min-n", type=int, default=1, help="transitions that must be matched")
     a = ap.parse_args()
 
@@ -80,6 +82,9 @@ def main():
         worst = max(errs, key=abs)
         if abs(worst) > a.max_stall_err_us:
             fails.append("stall error %.1f us exceeds %.1f us" % (worst, a.max_stall_err_us))
+        p50 = quantile([abs(e) for e in errs], .5)
+        if a.max_p50_stall_err_us is not None and p50 > a.max_p50_stall_err_us:
+            fails.append("median stall error %.1f us exceeds %.1f us" % (p50, a.max_p50_stall_err_us))
         if min(errs) < 0:
             fails.append("a measured stall is shorter than the injected one (%.1f us):"
                          " the timestamps are wrong" % min(errs))

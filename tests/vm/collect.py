@@ -11,8 +11,10 @@ import gzip
 import io
 import os
 import re
+import shutil
 import sys
 import tarfile
+import tempfile
 
 BAD_KERNEL = re.compile(r"(Kernel panic|BUG: |WARNING: |Oops|general protection|"
                         r"possible circular locking|unreferenced object|Call trace:|Call Trace:)")
@@ -40,8 +42,15 @@ def main():
                 raw = base64.b64decode("".join(buf))
                 dest = os.path.join(a.outdir, cur)
                 try:
+                    # A directory: one top-level entry, renamed to the name
+                    # the guest gave it.
                     with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as t:
-                        t.extractall(os.path.dirname(dest) or a.outdir)
+                        tmp = tempfile.mkdtemp(dir=a.outdir)
+                        t.extractall(tmp)
+                        (top,) = os.listdir(tmp)
+                        shutil.rmtree(dest, ignore_errors=True)
+                        os.rename(os.path.join(tmp, top), dest)
+                        os.rmdir(tmp)
                 except tarfile.TarError:
                     with open(dest, "wb") as f:
                         f.write(gzip.decompress(raw))

@@ -33,8 +33,11 @@ done
 
 case $arch in
 x86_64) debarch=amd64 karch=x86_64 cross="" console=ttyS0
+	# TCG's HPET is MMIO under qemu's global lock: every clock read of one
+	# vCPU would then wait for the other.  The TSC is read without it.
+	extra="tsc=reliable clocksource=tsc"
 	qemu=(qemu-system-x86_64 -accel tcg -cpu max) ;;
-arm64) debarch=arm64 karch=arm64 cross=aarch64-linux-gnu- console=ttyAMA0
+arm64) debarch=arm64 karch=arm64 cross=aarch64-linux-gnu- console=ttyAMA0 extra=""
 	qemu=(qemu-system-aarch64 -accel tcg -M virt -cpu cortex-a57) ;;
 *) echo "run.sh: unknown arch '$arch' (x86_64, arm64)" >&2; exit 2 ;;
 esac
@@ -128,6 +131,7 @@ for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
 done
 [ $with_user = 0 ] || cp "$build/user/settle" "$ird/bin/settle"
 cp "$build/ctltest" "$ird/bin/ctltest"
+cp "$top/tools/profiles/orin-nano-cpu.profile" "$ird/lib/settle/"
 cp "$here/guest/"*.sh "$ird/tests/"
 printf '%s\n' "$@" > "$ird/tests/list"
 cat > "$ird/init" <<'INIT'
@@ -162,7 +166,7 @@ log "booting (timeout ${timeout_s}s): $*"
 set +e
 timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" -m 1024 -smp "$smp" -nographic -no-reboot \
 	-kernel "$vmlinuz" -initrd "$build/initramfs.gz" \
-	-append "console=$console quiet panic=-1 oops=panic" </dev/null >"$out/console.log" 2>&1
+	-append "console=$console quiet panic=-1 oops=panic $extra" </dev/null >"$out/console.log" 2>&1
 qrc=$?
 set -e
 [ $qrc -eq 124 ] && log "TIMEOUT after ${timeout_s}s"

@@ -15,11 +15,17 @@ make -s -C "$top/user" OUT="$top/build/host" >/dev/null || { echo "FAIL: host bu
 settle=$top/build/host/settle
 if [ -d "$out/record-stall.trace" ]; then
 	if "$settle" report --transitions --csv "$out/record-stall.trace" > "$out/record-stall.csv"; then
-		# TCG: the notifier chain around ->target_index costs ~10 us, and
-		# the first transitions up to 1 ms (the guest warms up first).
+		# Under TCG the notifier path around ->target_index (settle's
+		# own PRE/POST handlers, the BPF programs, cpufreq's POST work)
+		# costs tens of us, measured here: x86_64 p50 32 / max 72 us,
+		# arm64 p50 62 / max 222 us.  Natively it is a few us.
+		case $arch in
+		x86_64) tol=${SETTLE_STALL_TOL_US:-150} p50=100 ;;
+		*) tol=${SETTLE_STALL_TOL_US:-400} p50=150 ;;
+		esac
 		python3 "$top/tools/compare_truth.py" --name "stall-$arch" \
 			--measured "$out/record-stall.csv" --truth "$out/record-stall.truth.csv" \
-			--max-stall-err-us "${SETTLE_STALL_TOL_US:-50}" --min-n 35 || rc=1
+			--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --min-n 35 || rc=1
 	else
 		echo "FAIL: stall-$arch settle report could not read the guest trace"; rc=1
 	fi

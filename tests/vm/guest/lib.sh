@@ -45,7 +45,20 @@ unload_all() {
 load_modules() {
 	unload_all
 	for m in "$@"; do
-		insmod "/lib/settle/$m.ko" ${MODARGS:-} || die "insmod $m failed"
+		# Per-module parameters: ARGS_settle_sim="stall_us=50" and so on.
+		eval "args=\${ARGS_$m:-}"
+		insmod "/lib/settle/$m.ko" $args || die "insmod $m $args failed"
+		# The simulated board steals CPU time below f_max; schedutil would
+		# park idle CPUs low and slow the whole VM.  Tests step one CPU.
+		if [ $m = settle_sim ]; then
+			for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do
+				echo performance > $g
+			done
+			# The replay profile must arrive in one write().
+			dd if=/lib/settle/orin-nano-cpu.profile of=/sys/kernel/debug/settle_sim/profile \
+				bs=1M 2>/dev/null || die "cannot load the replay profile"
+			echo 1 > /sys/kernel/debug/settle_sim/truth
+		fi
 	done
 }
 
