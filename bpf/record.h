@@ -12,21 +12,78 @@
 #define SETTLE_RECORD_H
 
 #define SETTLE_RINGBUF_BYTES	(1U << 22)
+#define SETTLE_GOVERNOR_BYTES	16
 
-/* Which hook produced a record; values are stable and appear in traces. */
+/* Which hook produced a record; values are stable. */
 enum settle_rec_type {
 	SETTLE_REC_CPUFREQ_PRE = 1,	/* settle:cpufreq_pre */
 	SETTLE_REC_CPUFREQ_POST = 2,	/* settle:cpufreq_post */
 	SETTLE_REC_CPU_FREQUENCY = 3,	/* power:cpu_frequency (fallback) */
+	SETTLE_REC_CPU_REQUEST = 4,	/* settle:cpu_request */
+	SETTLE_REC_CPU_EFFECTIVE = 5,	/* settle:cpu_effective */
+	SETTLE_REC_CPU_LIMITS = 6,	/* settle:cpu_limits, or
+					 * power:cpu_frequency_limits (fallback) */
+	SETTLE_REC_CPU_POLICY = 7,	/* settle:cpu_policy */
+	SETTLE_REC_TYPES		/* one past the last */
 };
 
-struct settle_rec {
-	__u64 ts_ns;		/* CLOCK_MONOTONIC, taken in the kernel */
-	__u64 id;		/* transition id from settle.ko, 0 if none */
-	__u32 type;		/* enum settle_rec_type */
-	__u32 cpu;
+/*
+ * Every record starts with the same 24-byte head; the rest depends on the
+ * type, and the consumer checks the length against the type.  settle_rec
+ * itself is the cpufreq/cpu_frequency record (32 bytes).
+ */
+#define SETTLE_REC_HEAD							\
+	__u64 ts_ns;		/* CLOCK_MONOTONIC, taken in the kernel */	\
+	__u64 id;		/* transition id from settle.ko, 0 if none */	\
+	__u32 type;		/* enum settle_rec_type */			\
+	__u32 cpu
+
+#define SETTLE_REC_HEAD_BYTES	24
+
+struct settle_rec_head {
+	SETTLE_REC_HEAD;
+};
+
+struct settle_rec {		/* cpufreq_pre/post, cpu_frequency */
+	SETTLE_REC_HEAD;
 	__u32 old_khz;		/* 0 where the hook does not know it */
 	__u32 new_khz;
+};
+
+struct settle_rec_request {	/* cpu_request */
+	SETTLE_REC_HEAD;
+	__u32 from_khz;
+	__u32 to_khz;
+	__u32 source;		/* enum settle_req_source */
+	__u32 pad;
+};
+
+struct settle_rec_effective {	/* cpu_effective; ts_ns: the settling sample */
+	SETTLE_REC_HEAD;
+	__u64 prev_ts_ns;	/* last sample still showing the old rate */
+	__u32 khz;
+	__u32 cost_ns;
+	__u32 samples;
+	__u32 reader;		/* enum settle_reader_id */
+	__u32 status;		/* enum settle_eff_status */
+	__u32 pad;
+};
+
+struct settle_rec_limits {	/* cpu_limits; id is 0 */
+	SETTLE_REC_HEAD;
+	__u32 min_khz;
+	__u32 max_khz;
+	__u32 cur_khz;		/* 0: unknown (fallback) */
+	__u32 pad;
+};
+
+struct settle_rec_policy {	/* cpu_policy; id is 0 */
+	SETTLE_REC_HEAD;
+	__u32 action;		/* enum settle_policy_action, 255 observed */
+	__u32 min_khz;
+	__u32 max_khz;
+	__u32 pad;
+	char governor[SETTLE_GOVERNOR_BYTES];	/* NUL-terminated by the kernel */
 };
 
 /*
@@ -42,9 +99,58 @@ struct settle_tp_cpufreq {		/* settle:cpufreq_pre, settle:cpufreq_post */
 	__u32 new_khz;
 };
 
+struct settle_tp_cpu_request {		/* settle:cpu_request */
+	__u64 common;
+	__u64 id;
+	__u64 ts_ns;
+	__u32 cpu;
+	__u32 from_khz;
+	__u32 to_khz;
+	__u32 source;
+};
+
+struct settle_tp_cpu_effective {	/* settle:cpu_effective */
+	__u64 common;
+	__u64 id;
+	__u64 ts_ns;
+	__u64 prev_ts_ns;
+	__u32 cpu;
+	__u32 khz;
+	__u32 cost_ns;
+	__u32 samples;
+	__u32 reader;
+	__u32 status;
+};
+
+struct settle_tp_cpu_limits {		/* settle:cpu_limits */
+	__u64 common;
+	__u64 ts_ns;
+	__u32 cpu;
+	__u32 min_khz;
+	__u32 max_khz;
+	__u32 cur_khz;
+};
+
+struct settle_tp_cpu_policy {		/* settle:cpu_policy */
+	__u64 common;
+	__u64 ts_ns;
+	__u32 cpu;
+	__u32 action;
+	__u32 min_khz;
+	__u32 max_khz;
+	char governor[SETTLE_GOVERNOR_BYTES];
+};
+
 struct settle_tp_cpu_frequency {	/* power:cpu_frequency */
 	__u64 common;
 	__u32 state;			/* new frequency, kHz */
+	__u32 cpu_id;
+};
+
+struct settle_tp_cpu_frequency_limits {	/* power:cpu_frequency_limits */
+	__u64 common;
+	__u32 min_freq;			/* kHz */
+	__u32 max_freq;			/* kHz */
 	__u32 cpu_id;
 };
 

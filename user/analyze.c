@@ -26,6 +26,7 @@ static int push(void **arr, size_t *n, size_t *cap, size_t sz, const void *item)
 void analysis_init(struct analysis *a)
 {
 	memset(a, 0, sizeof(*a));
+	cp_default_params(&a->cp);
 }
 
 void analysis_free(struct analysis *a)
@@ -33,8 +34,16 @@ void analysis_free(struct analysis *a)
 	free(a->pre);
 	free(a->post);
 	free(a->fq);
+	free(a->rq);
+	free(a->ef);
+	free(a->st);
+	free(a->pb);
+	free(a->pi);
 	free(a->x);
 	free(a->g);
+	for (size_t i = 0; i < a->nseg; i++)
+		free(a->seg[i].w);
+	free(a->seg);
 	analysis_init(a);
 }
 
@@ -64,6 +73,73 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 	case TEV_LOST:
 		if (ev->f[LOST_TOTAL] > a->lost_total)
 			a->lost_total = ev->f[LOST_TOTAL];
+		return 0;
+	case TEV_CPU_REQUEST: {
+		struct rq_ev r = {
+			.id = ev->f[RQ_ID], .ts_ns = ev->f[RQ_TS_NS],
+			.cpu = (uint32_t)ev->f[RQ_CPU],
+			.from_khz = (uint32_t)ev->f[RQ_FROM_KHZ],
+			.to_khz = (uint32_t)ev->f[RQ_TO_KHZ],
+			.source = (uint32_t)ev->f[RQ_SOURCE],
+		};
+		return PUSH(a, rq, &r);
+	}
+	case TEV_CPU_EFFECTIVE: {
+		struct ef_ev e = {
+			.id = ev->f[EF_ID], .ts_ns = ev->f[EF_TS_NS],
+			.prev_ts_ns = ev->f[EF_PREV_TS_NS], .cpu = (uint32_t)ev->f[EF_CPU],
+			.khz = (uint32_t)ev->f[EF_KHZ], .cost_ns = (uint32_t)ev->f[EF_COST_NS],
+			.samples = (uint32_t)ev->f[EF_SAMPLES],
+			.reader = (uint32_t)ev->f[EF_READER],
+			.status = (uint32_t)ev->f[EF_STATUS],
+		};
+		return PUSH(a, ef, &e);
+	}
+	case TEV_STEP: {
+		struct st_ev t = {
+			.id = ev->f[ST_ID], .t_request_ns = ev->f[ST_T_REQUEST_NS],
+			.t_exit_ns = ev->f[ST_T_EXIT_NS], .cpu = (uint32_t)ev->f[ST_CPU],
+			.from_khz = (uint32_t)ev->f[ST_FROM_KHZ],
+			.to_khz = (uint32_t)ev->f[ST_TO_KHZ],
+			.cur_khz = (uint32_t)ev->f[ST_CUR_KHZ], .seq = (uint32_t)ev->f[ST_SEQ],
+			.flags = (uint32_t)ev->f[ST_FLAGS], .err = (uint32_t)ev->f[ST_ERR],
+		};
+		return PUSH(a, st, &t);
+	}
+	case TEV_PROBE_BINS: {
+		struct pb_ev b = {
+			.t0_ns = ev->f[PB_T0_NS], .cpu = (uint32_t)ev->f[PB_CPU],
+			.bin_ns = (uint32_t)ev->f[PB_BIN_NS], .n = (uint32_t)ev->f[PB_N],
+		};
+
+		/* A malformed count or width is not guessed at: drop the event. */
+		if (!b.n || b.n > TRACE_PROBE_BINS_PER_EVENT || !b.bin_ns)
+			return 0;
+		for (uint32_t i = 0; i < b.n; i++)
+			b.w[i] = (uint32_t)ev->f[PB_W0 + i];
+		return PUSH(a, pb, &b);
+	}
+	case TEV_PROBE_INFO: {
+		struct probe_info_ev i = {
+			.samples = ev->f[PI_SAMPLES], .cpu = (uint32_t)ev->f[PI_CPU],
+			.bin_ns = (uint32_t)ev->f[PI_BIN_NS],
+			.iters = (uint32_t)ev->f[PI_ITERS_PER_SAMPLE],
+			.p50 = (uint32_t)ev->f[PI_PERIOD_P50_NS],
+			.p99 = (uint32_t)ev->f[PI_PERIOD_P99_NS],
+			.max = (uint32_t)ev->f[PI_PERIOD_MAX_NS],
+			.dropped = (uint32_t)ev->f[PI_DROPPED_BINS],
+			.fifo = (uint32_t)ev->f[PI_FIFO], .mlocked = (uint32_t)ev->f[PI_MLOCKED],
+		};
+		return PUSH(a, pi, &i);
+	}
+	case TEV_CPU_LIMITS:
+		a->n_limits++;
+		return 0;
+	case TEV_CPU_POLICY:
+		a->n_policy++;
+		return 0;
+	case TEV_CAMPAIGN:
+		a->n_campaign++;
 		return 0;
 	}
 	return 0;
@@ -104,14 +180,18 @@ static int cmp_x_time(const void *pa, const void *pb)
 	       cmp_u64(a->cpu, b->cpu);
 }
 
-/* Group key first, stall last so each group's stalls come out sorted. */
 static int cmp_x_group(const void *pa, const void *pb)
 {
 	const struct xition *a = pa, *b = pb;
 
 	return strcmp(a->domain, b->domain) ?: cmp_u64(a->from_khz, b->from_khz) ?:
 	       cmp_u64(a->to_khz, b->to_khz) ?: cmp_u64(b->has_stall, a->has_stall) ?:
-	       cmp_u64(a->stall_ns, b->stall_ns);
+	       cmp_u64(a->t_request_ns, b->t_request_ns);
+}
+
+static int cmp_u64p(const void *pa, const void *pb)
+{
+	return cmp_u64(*(const uint64_t *)pa, *(const uint64_t *)pb);
 }
 
 static bool same_group(const struct xition *a, const struct xition *b)
@@ -203,49 +283,388 @@ static int fallback_xitions(struct analysis *a, size_t *cap)
 	return 0;
 }
 
+static const char *const flag_names[XF_NFLAGS] = {
+	"no_request", "request_at_notifier", "no_effective", "effective_timeout",
+	"effective_superseded", "effective_cancelled", "effective_cached",
+	"no_probe", "probe_other_cpu", "probe_no_data", "probe_gap",
+	"window_short", "degenerate", "throughput_not_found", "warmup",
+};
+
+const char *analysis_flag_name(unsigned int bit)
+{
+	return bit < XF_NFLAGS ? flag_names[bit] : "unknown";
+}
+
+static int cmp_rq(const void *pa, const void *pb)
+{
+	const struct rq_ev *a = pa, *b = pb;
+
+	return cmp_u64(a->id, b->id) ?: cmp_u64(a->ts_ns, b->ts_ns);
+}
+
+static int cmp_ef(const void *pa, const void *pb)
+{
+	const struct ef_ev *a = pa, *b = pb;
+
+	return cmp_u64(a->id, b->id) ?: cmp_u64(a->ts_ns, b->ts_ns);
+}
+
+static int cmp_st(const void *pa, const void *pb)
+{
+	const struct st_ev *a = pa, *b = pb;
+
+	return cmp_u64(a->id, b->id) ?: cmp_u64(a->t_request_ns, b->t_request_ns);
+}
+
+static int cmp_pb(const void *pa, const void *pb)
+{
+	const struct pb_ev *a = pa, *b = pb;
+
+	return cmp_u64(a->cpu, b->cpu) ?: cmp_u64(a->t0_ns, b->t0_ns);
+}
+
+/* First element with this id in an array sorted by id (id is the first
+ * member of every event struct searched here), or NULL. */
+#define FIND_ID(arr, n, want) ({					\
+	__typeof__(arr) _r = NULL;					\
+	size_t _lo = 0, _hi = (n);					\
+	while (_lo < _hi) {						\
+		size_t _m = _lo + (_hi - _lo) / 2;			\
+		if ((arr)[_m].id < (want))				\
+			_lo = _m + 1;					\
+		else							\
+			_hi = _m;					\
+	}								\
+	if (_lo < (n) && (arr)[_lo].id == (want))			\
+		_r = &(arr)[_lo];					\
+	_r;								\
+})
+
+static void join_events(struct analysis *a)
+{
+	sort(a->rq, a->nrq, sizeof(*a->rq), cmp_rq);
+	sort(a->ef, a->nef, sizeof(*a->ef), cmp_ef);
+	sort(a->st, a->nst, sizeof(*a->st), cmp_st);
+	for (size_t i = 0; i < a->nst; i++) {
+		a->steps++;
+		if (a->st[i].flags & TRACE_STEP_WARMUP)
+			a->steps_warmup++;
+		if (a->st[i].err)
+			a->steps_failed++;
+	}
+	for (size_t i = 0; i < a->nx; i++) {
+		struct xition *x = &a->x[i];
+		const struct rq_ev *rq;
+		const struct ef_ev *ef;
+		const struct st_ev *st;
+
+		if (!x->has_stall)	/* fallback: nothing to join */
+			continue;
+		rq = FIND_ID(a->rq, a->nrq, x->id);
+		ef = FIND_ID(a->ef, a->nef, x->id);
+		st = FIND_ID(a->st, a->nst, x->id);
+		if (st && (st->flags & TRACE_STEP_WARMUP))
+			x->flags |= XF_WARMUP;
+		/* A request after PRE cannot have caused it: not this one's. */
+		if (rq && rq->ts_ns <= x->t_request_ns) {
+			uint64_t post = x->t_request_ns + x->stall_ns;
+
+			x->has_req = true;
+			x->req_source = rq->source;
+			x->t_request_ns = rq->ts_ns;
+			x->req_exit_ns = post - rq->ts_ns;
+			x->has_req_exit = true;
+			if (rq->source == REQ_SRC_NOTIFIER)
+				x->flags |= XF_REQ_AT_NOTIFIER;
+		} else {
+			x->flags |= XF_NO_REQUEST;
+		}
+		if (!ef) {
+			x->flags |= XF_NO_EFFECTIVE;
+			continue;
+		}
+		x->has_eff_event = true;
+		x->eff_status = ef->status;
+		if (ef->reader == READER_CACHED)
+			x->flags |= XF_EFF_CACHED;
+		switch (ef->status) {
+		case EFF_SETTLED:
+			if (ef->ts_ns >= x->t_request_ns && ef->prev_ts_ns <= ef->ts_ns) {
+				x->has_effective = true;
+				x->t_effective_ns = ef->ts_ns;
+				x->eff_bound_ns = ef->ts_ns - ef->prev_ts_ns + ef->cost_ns;
+			} else {
+				x->flags |= XF_NO_EFFECTIVE;
+			}
+			break;
+		case EFF_TIMEOUT:
+			x->flags |= XF_EFF_TIMEOUT;
+			break;
+		case EFF_SUPERSEDED:
+			x->flags |= XF_EFF_SUPERSEDED;
+			break;
+		default:
+			x->flags |= XF_EFF_CANCELLED;
+			break;
+		}
+	}
+}
+
+/* Probe bins of each CPU, merged into contiguous segments. */
+static int build_segments(struct analysis *a)
+{
+	size_t i = 0, cap = 0;
+
+	sort(a->pb, a->npb, sizeof(*a->pb), cmp_pb);
+	while (i < a->npb) {
+		struct probe_seg sg = { .cpu = a->pb[i].cpu, .bin_ns = a->pb[i].bin_ns,
+					.t0_ns = a->pb[i].t0_ns };
+		size_t j, n = 0, k = 0;
+		uint64_t end = sg.t0_ns;
+
+		for (j = i; j < a->npb && a->pb[j].cpu == sg.cpu &&
+			    a->pb[j].bin_ns == sg.bin_ns && a->pb[j].t0_ns == end; j++) {
+			n += a->pb[j].n;
+			end += (uint64_t)a->pb[j].n * sg.bin_ns;
+		}
+		sg.w = malloc(n * sizeof(*sg.w));
+		if (!sg.w)
+			return -1;
+		for (; i < j; i++) {
+			memcpy(sg.w + k, a->pb[i].w, a->pb[i].n * sizeof(*sg.w));
+			k += a->pb[i].n;
+		}
+		sg.n = n;
+		if (push((void **)&a->seg, &a->nseg, &cap, sizeof(sg), &sg)) {
+			free(sg.w);
+			return -1;
+		}
+		/* Events that overlap this segment (a re-sent chunk) are skipped. */
+		while (i < a->npb && a->pb[i].cpu == sg.cpu && a->pb[i].t0_ns < end) {
+			a->probe_overlap++;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* The probe stopped running (RT throttling, preemption) for this long:
+ * no stealing pattern the simulator makes lasts as long. */
+#define PROBE_GAP_NS	20000000ULL
+
+static bool has_gap(const struct probe_seg *sg, uint64_t from, uint64_t to)
+{
+	uint64_t run = 0;
+	size_t a = from > sg->t0_ns ? (from - sg->t0_ns) / sg->bin_ns : 0;
+	size_t b = to > sg->t0_ns ? (to - sg->t0_ns) / sg->bin_ns + 1 : 0;
+
+	for (size_t i = a; i < b && i < sg->n; i++) {
+		run = sg->w[i] ? 0 : run + sg->bin_ns;
+		if (run >= PROBE_GAP_NS)
+			return true;
+	}
+	return false;
+}
+
+static const struct probe_seg *find_seg(const struct analysis *a, uint32_t cpu,
+					uint64_t t, bool any_cpu)
+{
+	for (size_t i = 0; i < a->nseg; i++) {
+		const struct probe_seg *sg = &a->seg[i];
+
+		if ((any_cpu || sg->cpu == cpu) && t >= sg->t0_ns &&
+		    t < sg->t0_ns + (uint64_t)sg->n * sg->bin_ns)
+			return sg;
+	}
+	return NULL;
+}
+
+static void throughput(struct analysis *a)
+{
+	uint32_t probe_cpu = 0;
+	bool one_cpu = a->nseg > 0;
+
+	for (size_t i = 0; i < a->nseg; i++) {
+		if (i && a->seg[i].cpu != probe_cpu)
+			one_cpu = false;
+		probe_cpu = a->seg[i].cpu;
+	}
+	/* a->x is in request order here. */
+	for (size_t i = 0; i < a->nx; i++) {
+		struct xition *x = &a->x[i];
+		const struct probe_seg *sg;
+		struct cp_params p = a->cp;
+		struct cp_series ser;
+		struct cp_result r;
+		uint64_t lo, t = x->t_request_ns;
+
+		if (!a->nseg) {
+			x->flags |= XF_NO_PROBE;
+			continue;
+		}
+		sg = find_seg(a, x->cpu, t, false);
+		if (!sg && one_cpu && probe_cpu != x->cpu) {
+			sg = find_seg(a, x->cpu, t, true);
+			if (sg)
+				x->flags |= XF_PROBE_OTHER_CPU;
+		}
+		if (!sg) {
+			x->flags |= XF_PROBE_NO_DATA;
+			continue;
+		}
+		/*
+		 * Keep the windows clear of the neighbours on this CPU: the old
+		 * level starts once the previous transition had post_from to
+		 * settle, the new one ends at the next request.
+		 */
+		for (size_t j = i; j-- > 0;)
+			if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns < t) {
+				lo = a->x[j].t_request_ns + p.post_from_ns;
+				if (lo >= t) {
+					p.pre_ns = 0;
+				} else if (t - lo < p.pre_ns) {
+					p.pre_ns = t - lo;
+				}
+				break;
+			}
+		for (size_t j = i + 1; j < a->nx; j++)
+			if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns > t) {
+				if (a->x[j].t_request_ns - t < p.post_to_ns)
+					p.post_to_ns = a->x[j].t_request_ns - t;
+				break;
+			}
+		if (p.post_to_ns <= p.post_from_ns || p.pre_ns < 2ULL * sg->bin_ns) {
+			x->flags |= XF_WINDOW_SHORT;
+			continue;
+		}
+		if (has_gap(sg, t - (t > p.pre_ns ? p.pre_ns : t), t + p.post_to_ns)) {
+			x->flags |= XF_PROBE_GAP;
+			continue;
+		}
+		ser = (struct cp_series){ .work = sg->w, .n = sg->n, .t0_ns = sg->t0_ns,
+					  .bin_ns = sg->bin_ns };
+		if (cp_detect(&ser, t, &p, &r)) {
+			x->flags |= XF_PROBE_NO_DATA;
+			continue;
+		}
+		switch (r.status) {
+		case CP_OK:
+			x->has_tp = true;
+			x->t_throughput_ns = r.t_change_ns;
+			x->tp_bound_ns = r.bound_ns;
+			x->tp_noise_ns = r.noise_ns;
+			break;
+		case CP_DEGENERATE:
+			x->flags |= XF_DEGENERATE;
+			break;
+		case CP_NO_DATA:
+			x->flags |= XF_PROBE_NO_DATA;
+			break;
+		case CP_NOT_FOUND:
+			x->flags |= XF_TP_NOT_FOUND;
+			break;
+		}
+	}
+}
+
+static void fill_dist(struct dist *d, uint64_t *v, size_t n)
+{
+	*d = (struct dist){ .n = n };
+	if (!n)
+		return;
+	qsort(v, n, sizeof(*v), cmp_u64p);
+	d->p50 = percentile(v, n, 500);
+	d->p95 = percentile(v, n, 950);
+	d->p99 = percentile(v, n, 990);
+	d->max = v[n - 1];
+}
+
+enum { M_STALL, M_REQ_EXIT, M_EFF, M_TP, M_TP_BOUND, M_EFF_BOUND, M_NOISE, M_N };
+
 static int build_groups(struct analysis *a)
 {
-	uint64_t *stalls;
+	uint64_t *v[M_N] = { 0 };
 	size_t i, start;
+	int ret = -1;
 
 	if (!a->nx)
 		return 0;
-	stalls = malloc(a->nx * sizeof(*stalls));
 	a->g = calloc(a->nx, sizeof(*a->g));
-	if (!stalls || !a->g) {
-		free(stalls);
+	if (!a->g)
 		return -1;
-	}
+	for (int m = 0; m < M_N; m++)
+		if (!(v[m] = malloc(a->nx * sizeof(uint64_t))))
+			goto out;
 	sort(a->x, a->nx, sizeof(*a->x), cmp_x_group);
 	for (start = 0; start < a->nx; start = i) {
 		struct pair_stats *g = &a->g[a->ng++];
-		size_t n;
+		size_t n[M_N] = { 0 };
 
-		for (i = start; i < a->nx && same_group(&a->x[start], &a->x[i]); i++)
-			stalls[i - start] = a->x[i].stall_ns;
-		n = i - start;
 		g->domain = a->x[start].domain;
 		g->from_khz = a->x[start].from_khz;
 		g->to_khz = a->x[start].to_khz;
 		g->has_stall = a->x[start].has_stall;
-		g->n = n;
-		if (g->has_stall) {
-			g->p50_ns = percentile(stalls, n, 500);
-			g->p95_ns = percentile(stalls, n, 950);
-			g->p99_ns = percentile(stalls, n, 990);
-			g->max_ns = stalls[n - 1];
+		for (i = start; i < a->nx && same_group(&a->x[start], &a->x[i]); i++) {
+			const struct xition *x = &a->x[i];
+
+			for (unsigned int b = 0; b < XF_NFLAGS; b++)
+				if (x->flags & (1U << b))
+					g->flag_count[b]++;
+			g->flags |= x->flags;
+			if (x->flags & XF_WARMUP) {
+				g->warmup++;
+				continue;
+			}
+			g->n++;
+			if (x->has_stall)
+				v[M_STALL][n[M_STALL]++] = x->stall_ns;
+			if (x->has_req_exit)
+				v[M_REQ_EXIT][n[M_REQ_EXIT]++] = x->req_exit_ns;
+			if (x->has_effective) {
+				v[M_EFF][n[M_EFF]++] = x->t_effective_ns - x->t_request_ns;
+				v[M_EFF_BOUND][n[M_EFF_BOUND]++] = x->eff_bound_ns;
+			}
+			if (x->has_tp) {
+				/* Detected before the request: clamp, the bound says how far. */
+				v[M_TP][n[M_TP]++] = x->t_throughput_ns > x->t_request_ns ?
+						     x->t_throughput_ns - x->t_request_ns : 0;
+				v[M_TP_BOUND][n[M_TP_BOUND]++] = x->tp_bound_ns;
+				v[M_NOISE][n[M_NOISE]++] = x->tp_noise_ns;
+			}
 		}
+		fill_dist(&g->stall, v[M_STALL], n[M_STALL]);
+		fill_dist(&g->req_exit, v[M_REQ_EXIT], n[M_REQ_EXIT]);
+		fill_dist(&g->effective, v[M_EFF], n[M_EFF]);
+		fill_dist(&g->throughput, v[M_TP], n[M_TP]);
+		fill_dist(&g->tp_bound, v[M_TP_BOUND], n[M_TP_BOUND]);
+		fill_dist(&g->eff_bound, v[M_EFF_BOUND], n[M_EFF_BOUND]);
+		fill_dist(&g->noise, v[M_NOISE], n[M_NOISE]);
+		/* has_stall: the trace can time stalls; stall.n: this pair has some. */
+		g->p50_ns = g->stall.p50;
+		g->p95_ns = g->stall.p95;
+		g->p99_ns = g->stall.p99;
+		g->max_ns = g->stall.max;
 	}
-	free(stalls);
 	sort(a->x, a->nx, sizeof(*a->x), cmp_x_time);
-	return 0;
+	ret = 0;
+out:
+	for (int m = 0; m < M_N; m++)
+		free(v[m]);
+	return ret;
 }
 
 int analysis_finish(struct analysis *a)
 {
 	size_t cap = 0;
 
-	if (pair_cpufreq(a, &cap) || fallback_xitions(a, &cap) || build_groups(a))
+	if (pair_cpufreq(a, &cap) || fallback_xitions(a, &cap))
 		return -1;
-	return 0;
+	sort(a->x, a->nx, sizeof(*a->x), cmp_x_time);
+	join_events(a);
+	/* Requests moved earlier: back into request order for the windows. */
+	sort(a->x, a->nx, sizeof(*a->x), cmp_x_time);
+	if (build_segments(a))
+		return -1;
+	throughput(a);
+	return build_groups(a);
 }

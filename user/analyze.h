@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Turn trace events into transitions (PRE/POST paired by id) and
- * per-(domain, from, to) stall statistics.  No I/O, so it is unit-testable.
+ * Turn trace events into transitions (PRE/POST paired by id, joined with
+ * their request, effective change, step and probe throughput) and
+ * per-(domain, from, to) statistics.  No I/O, so it is unit-testable.
+ * Documentation/analysis.rst defines every quantity.
  */
 #ifndef SETTLE_ANALYZE_H
 #define SETTLE_ANALYZE_H
@@ -9,24 +11,68 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "changepoint.h"
 #include "trace.h"
+
+/* Mirrors of kmod/uapi/settle.h values carried in trace fields. */
+enum { REQ_SRC_STEP = 0, REQ_SRC_KPROBE = 1, REQ_SRC_NOTIFIER = 2 };
+enum { EFF_SETTLED = 0, EFF_TIMEOUT = 1, EFF_SUPERSEDED = 2, EFF_CANCELLED = 3 };
+enum { READER_CACHED = 1 };
+
+/* Per-transition flags; names in analysis_flag_name(). */
+enum {
+	XF_NO_REQUEST		= 1U << 0,	/* no cpu_request: request = PRE */
+	XF_REQ_AT_NOTIFIER	= 1U << 1,	/* request seen only at PRECHANGE */
+	XF_NO_EFFECTIVE		= 1U << 2,
+	XF_EFF_TIMEOUT		= 1U << 3,
+	XF_EFF_SUPERSEDED	= 1U << 4,
+	XF_EFF_CANCELLED	= 1U << 5,
+	XF_EFF_CACHED		= 1U << 6,	/* software view: never late */
+	XF_NO_PROBE		= 1U << 7,	/* no probe bins for this CPU */
+	XF_PROBE_OTHER_CPU	= 1U << 8,	/* probe on another CPU (policy?) */
+	XF_PROBE_NO_DATA	= 1U << 9,	/* windows not covered by bins */
+	XF_PROBE_GAP		= 1U << 10,	/* probe did not run for >= 20 ms */
+	XF_WINDOW_SHORT		= 1U << 11,	/* neighbours too close */
+	XF_DEGENERATE		= 1U << 12,	/* levels too close */
+	XF_TP_NOT_FOUND		= 1U << 13,	/* no change in the search range */
+	XF_WARMUP		= 1U << 14,	/* excluded from statistics */
+	XF_NFLAGS		= 15,
+};
 
 struct xition {
 	const char *domain;
 	uint64_t id;		/* 0 in fallback traces */
-	uint64_t t_request_ns;	/* PRE time (fallback: cpu_frequency time) */
+	uint64_t t_request_ns;	/* cpu_request ts, else PRE (fallback: cpu_frequency) */
 	uint64_t stall_ns;	/* POST - PRE; valid only if has_stall */
+	uint64_t req_exit_ns;	/* POST - request; valid if has_req_exit */
+	uint64_t t_effective_ns;	/* cpu_effective ts_ns, settled only */
+	uint64_t eff_bound_ns;	/* (ts - prev_ts) + cost */
+	uint64_t t_throughput_ns;	/* change point; valid if has_tp */
+	uint64_t tp_bound_ns, tp_noise_ns;
 	uint32_t cpu;
 	uint32_t from_khz, to_khz;
-	bool has_stall;
+	uint32_t req_source;
+	uint32_t eff_status;	/* valid if has_eff_event */
+	uint32_t flags;		/* XF_* */
+	bool has_stall, has_req, has_req_exit, has_eff_event, has_effective, has_tp;
+};
+
+struct dist {			/* p50/p95/p99/max of one metric, ns */
+	size_t n;		/* 0: no data (print null / "-") */
+	uint64_t p50, p95, p99, max;
 };
 
 struct pair_stats {
 	const char *domain;
 	uint32_t from_khz, to_khz;
-	uint64_t n;
+	uint64_t n;		/* measured transitions (warm-up excluded) */
+	uint64_t warmup;	/* warm-up transitions, not in any statistic */
 	bool has_stall;
-	uint64_t p50_ns, p95_ns, p99_ns, max_ns;
+	uint64_t p50_ns, p95_ns, p99_ns, max_ns;	/* stall (compat) */
+	struct dist stall, req_exit, effective, throughput;
+	struct dist tp_bound, eff_bound, noise;
+	uint32_t flags;		/* union of the transitions' XF_* */
+	uint64_t flag_count[XF_NFLAGS];
 };
 
 struct cf_ev {
@@ -39,23 +85,75 @@ struct fq_ev {
 	uint32_t cpu, khz;
 };
 
+struct rq_ev {
+	uint64_t id, ts_ns;
+	uint32_t cpu, from_khz, to_khz, source;
+};
+
+struct ef_ev {
+	uint64_t id, ts_ns, prev_ts_ns;
+	uint32_t cpu, khz, cost_ns, samples, reader, status;
+};
+
+struct st_ev {
+	uint64_t id, t_request_ns, t_exit_ns;
+	uint32_t cpu, from_khz, to_khz, cur_khz, seq, flags, err;
+};
+
+struct pb_ev {			/* one probe_bins event */
+	uint64_t t0_ns;
+	uint32_t cpu, bin_ns, n;
+	uint32_t w[TRACE_PROBE_BINS_PER_EVENT];
+};
+
+struct probe_info_ev {
+	uint64_t samples;
+	uint32_t cpu, bin_ns, iters, p50, p99, max, dropped, fifo, mlocked;
+};
+
+/* Contiguous probe bins of one CPU. */
+struct probe_seg {
+	uint32_t cpu, bin_ns;
+	uint64_t t0_ns;
+	uint32_t *w;
+	size_t n;
+};
+
 struct analysis {
 	/* collected by analysis_add() */
 	struct cf_ev *pre, *post;
 	size_t npre, npost, cap_pre, cap_post;
 	struct fq_ev *fq;
 	size_t nfq, cap_fq;
+	struct rq_ev *rq;
+	size_t nrq, cap_rq;
+	struct ef_ev *ef;
+	size_t nef, cap_ef;
+	struct st_ev *st;
+	size_t nst, cap_st;
+	struct pb_ev *pb;
+	size_t npb, cap_pb;
+	struct probe_info_ev *pi;
+	size_t npi, cap_pi;
 	uint64_t lost_total;		/* highest `total` of lost events */
+	uint64_t n_limits, n_policy, n_campaign;
+
+	/* inputs to analysis_finish(); cp_default_params() by analysis_init() */
+	struct cp_params cp;
 
 	/* computed by analysis_finish() */
 	struct xition *x;		/* ordered by t_request_ns */
 	size_t nx;
 	struct pair_stats *g;		/* ordered by domain, from, to */
 	size_t ng;
+	struct probe_seg *seg;
+	size_t nseg;
 	uint64_t unpaired_pre;
 	uint64_t unpaired_post;
 	uint64_t inconsistent;		/* same id, but POST before PRE or other freqs */
 	uint64_t fq_initial;		/* first cpu_frequency per CPU: no "from" */
+	uint64_t steps, steps_warmup, steps_failed;
+	uint64_t probe_overlap;		/* probe_bins overlapping earlier ones: ignored */
 };
 
 void analysis_init(struct analysis *a);
@@ -63,6 +161,7 @@ void analysis_free(struct analysis *a);
 /* trace_event_cb-compatible; returns -1 only when out of memory. */
 int analysis_add(const struct trace_event *ev, void *a);
 int analysis_finish(struct analysis *a);
+const char *analysis_flag_name(unsigned int bit);
 
 /* p = sorted[floor(permille * (n - 1) / 1000)]; n must be > 0. */
 uint64_t percentile(const uint64_t *sorted, size_t n, unsigned int permille);

@@ -8,6 +8,8 @@
 /* Subcommands: argv[0] is the subcommand name; return the exit status. */
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_step(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 struct report_opts {
 	bool json;

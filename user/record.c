@@ -1,31 +1,22 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * settle record: attach to the cpufreq transition tracepoints and stream
- * the ring buffer into a CTF trace.  Everything that does not need BPF
- * (format checks, trace writing) lives elsewhere so it can be tested.
+ * settle record: attach to the DVFS tracepoints and stream the ring buffer
+ * into a CTF trace.  The BPF side lives in recorder.c (shared with `settle
+ * step`); everything that does not need BPF lives elsewhere so it can be
+ * tested.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
-#include <time.h>
-#include <unistd.h>
-#include <linux/types.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include "record.h"
-#include "record.skel.h"
 #include "cmds.h"
-#include "tpformat.h"
+#include "recorder.h"
 #include "trace.h"
 #include "util.h"
 
-#define FLUSH_INTERVAL_NS	(200ULL * 1000 * 1000)
 #define POLL_TIMEOUT_MS		50
 #define MAX_DURATION_S		(31ULL * 24 * 3600)
 
@@ -37,9 +28,12 @@ static const char record_usage[] =
 "CAP_PERFMON) and tracefs.\n"
 "\n"
 "With settle.ko loaded, records settle:cpufreq_pre (driver's target_index\n"
-"about to run) and settle:cpufreq_post (returned), paired by transition id.\n"
-"Without it, falls back to the kernel's power:cpu_frequency, which has no\n"
-"PRE event, no stall and no transition id (a warning says so).\n"
+"about to run) and settle:cpufreq_post (returned), paired by transition id,\n"
+"plus settle:cpu_request (when the change was asked for), cpu_effective\n"
+"(when the hardware readout showed it), cpu_limits and cpu_policy.\n"
+"Without it, falls back to the kernel's power:cpu_frequency and\n"
+"power:cpu_frequency_limits, which have no request, no driver entry/exit,\n"
+"no stall, no effective change and no transition id (a warning says so).\n"
 "\n"
 "Options:\n"
 "  -o, --output DIR       trace directory (default: settle-trace); created if\n"
@@ -65,99 +59,11 @@ static const char record_usage[] =
 "  settle record &  run-workload;  kill -INT %1;  settle report settle-trace\n";
 
 static volatile sig_atomic_t stop_requested;
-static bool verbose;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && !verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-#define FIELD(type, m) { #m, offsetof(type, m), sizeof(((type *)0)->m) }
-
-static const struct tp_field_req cpufreq_fields[] = {
-	FIELD(struct settle_tp_cpufreq, id),
-	FIELD(struct settle_tp_cpufreq, ts_ns),
-	FIELD(struct settle_tp_cpufreq, cpu),
-	FIELD(struct settle_tp_cpufreq, old_khz),
-	FIELD(struct settle_tp_cpufreq, new_khz),
-};
-
-static const struct tp_field_req cpu_frequency_fields[] = {
-	FIELD(struct settle_tp_cpu_frequency, state),
-	FIELD(struct settle_tp_cpu_frequency, cpu_id),
-};
-
-static const char *find_tracefs(void)
-{
-	static const char *const dirs[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	char path[128];
-	struct stat st;
-
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(path, sizeof(path), "%s/events", dirs[i]);
-		if (!stat(path, &st) && S_ISDIR(st.st_mode))
-			return dirs[i];
-	}
-	return NULL;
-}
-
-/* Refuses to attach to an event whose layout the BPF code would misread. */
-static int check_event(const char *tracefs, const char *sys, const char *event,
-		       const struct tp_field_req *req, size_t nreq)
-{
-	char path[256], name[128], err[SETTLE_ERR_LEN], *text;
-	size_t len = 0, n;
-	FILE *f;
-	int ret = -1;
-
-	snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, sys, event);
-	snprintf(name, sizeof(name), "%s:%s", sys, event);
-	f = fopen(path, "r");
-	if (!f) {
-		p_err("cannot read the format of %s at '%s': %s", name, path,
-		      strerror(errno));
-		return -1;
-	}
-	text = malloc(65536);
-	if (!text) {
-		p_err("out of memory");
-		goto out;
-	}
-	while (len < 65535 && (n = fread(text + len, 1, 65535 - len, f)) > 0)
-		len += n;
-	text[len] = '\0';
-	if (ferror(f)) {
-		p_err("reading '%s' failed", path);
-		goto out;
-	}
-	if (tpfmt_check(name, text, req, nreq, err, sizeof(err))) {
-		p_err("%s; refusing to attach (settle and the kernel disagree on this event's layout, see '%s')",
-		      err, path);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(text);
-	fclose(f);
-	return ret;
 }
 
 static int parse_domains(const char *arg)
@@ -185,59 +91,6 @@ static int parse_domains(const char *arg)
 	return ret;
 }
 
-struct rec_ctx {
-	struct trace_writer *w;
-	uint64_t records;
-	uint64_t by_type[4];
-};
-
-static int on_record(void *ctx, void *data, size_t len)
-{
-	struct rec_ctx *rc = ctx;
-	const struct settle_rec *r = data;
-
-	if (len < sizeof(*r)) {
-		p_err("ring buffer record of %zu bytes, expected %zu", len, sizeof(*r));
-		return -EINVAL;
-	}
-	if (trace_writer_add_rec(rc->w, r))
-		return -EIO;
-	rc->records++;
-	if (r->type < ARRAY_SIZE(rc->by_type))
-		rc->by_type[r->type]++;
-	return 0;
-}
-
-static int read_lost(int map_fd, int ncpus, uint64_t *total)
-{
-	uint64_t vals[ncpus];
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(map_fd, &zero, vals))
-		return -errno;
-	*total = 0;
-	for (int i = 0; i < ncpus; i++)
-		*total += vals[i];
-	return 0;
-}
-
-/* Lost records first, then the packet, so the counter lands in this packet. */
-static int sync_lost_and_flush(struct trace_writer *w, int lost_fd, int ncpus,
-			       uint64_t *lost)
-{
-	int err = read_lost(lost_fd, ncpus, lost);
-
-	if (err) {
-		p_err("reading the lost-record counter failed: %s", strerror(-err));
-		return -1;
-	}
-	if (trace_writer_lost(w, mono_ns(), *lost) || trace_writer_flush(w)) {
-		p_err("%s", trace_writer_error(w));
-		return -1;
-	}
-	return 0;
-}
-
 int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -249,17 +102,16 @@ int cmd_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *out = "settle-trace", *tracefs, *source;
-	char path[256], errbuf[SETTLE_ERR_LEN];
-	struct rec_ctx rc = { 0 };
-	struct record_bpf *skel = NULL;
-	struct ring_buffer *rb = NULL;
+	const char *out = "settle-trace";
+	char errbuf[SETTLE_ERR_LEN];
+	struct recorder *rec = NULL;
+	struct trace_writer *w = NULL;
 	struct trace_meta meta;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct utsname uts;
-	uint64_t duration = 0, deadline = 0, next_flush, lost = 0;
-	bool force = false, use_settle;
-	int c, err = 0, ncpus, lost_fd;
+	uint64_t duration = 0, deadline = 0, next_flush;
+	bool force = false, verbose = false;
+	int c, err = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:fd:D:vh", longopts, NULL)) != -1) {
@@ -303,55 +155,9 @@ int cmd_record(int argc, char **argv)
 		p_err("%s", errbuf);
 		return 1;
 	}
-	tracefs = find_tracefs();
-	if (!tracefs) {
-		p_err("tracefs not found at /sys/kernel/tracing or /sys/kernel/debug/tracing "
-		      "(mount it: mount -t tracefs nodev /sys/kernel/tracing)");
+	rec = recorder_open(false, verbose);
+	if (!rec)
 		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/events/settle", tracefs);
-	use_settle = access(path, F_OK) == 0;
-	if (use_settle) {
-		source = "settle.ko";
-		if (check_event(tracefs, "settle", "cpufreq_pre", cpufreq_fields,
-				ARRAY_SIZE(cpufreq_fields)) ||
-		    check_event(tracefs, "settle", "cpufreq_post", cpufreq_fields,
-				ARRAY_SIZE(cpufreq_fields)))
-			return 1;
-	} else {
-		source = "fallback";
-		if (check_event(tracefs, "power", "cpu_frequency", cpu_frequency_fields,
-				ARRAY_SIZE(cpu_frequency_fields)))
-			return 1;
-		p_warn("settle.ko is not loaded (no '%s'): FALLING BACK to power:cpu_frequency.\n"
-		       "    This trace will NOT contain PRE/driver-entry events, stall times or\n"
-		       "    transition ids -- only when each CPU's frequency changed. Load settle.ko\n"
-		       "    to measure stalls.", path);
-	}
-
-	libbpf_set_print(libbpf_print);
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0) {
-		p_err("cannot determine the number of possible CPUs: %s", strerror(-ncpus));
-		return 1;
-	}
-
-	skel = record_bpf__open();
-	if (!skel) {
-		err = -errno;
-		p_err("opening the BPF object failed: %s", strerror(errno));
-		goto cleanup;
-	}
-	bpf_program__set_autoload(skel->progs.settle_cpufreq_pre, use_settle);
-	bpf_program__set_autoload(skel->progs.settle_cpufreq_post, use_settle);
-	bpf_program__set_autoload(skel->progs.settle_cpu_frequency, !use_settle);
-	err = record_bpf__load(skel);
-	if (err) {
-		p_err("loading the BPF programs failed: %s (needs root or CAP_BPF+CAP_PERFMON; -v shows the verifier log)",
-		      strerror(-err));
-		goto cleanup;
-	}
-	lost_fd = bpf_map__fd(skel->maps.lost);
 
 	if (uname(&uts)) {
 		err = -errno;
@@ -361,18 +167,12 @@ int cmd_record(int argc, char **argv)
 	meta = (struct trace_meta){
 		.hostname = uts.nodename, .kernel_release = uts.release,
 		.machine = uts.machine, .settle_version = SETTLE_VERSION,
-		.source = source,
+		.source = recorder_source(rec),
 	};
-	rc.w = trace_writer_open(out, &meta, force, errbuf, sizeof(errbuf));
-	if (!rc.w) {
+	w = trace_writer_open(out, &meta, force, errbuf, sizeof(errbuf));
+	if (!w) {
 		err = -EIO;
 		p_err("%s", errbuf);
-		goto cleanup;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, &rc, NULL);
-	if (!rb) {
-		err = -errno;
-		p_err("creating the ring buffer reader failed: %s", strerror(errno));
 		goto cleanup;
 	}
 
@@ -383,63 +183,53 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 
-	err = record_bpf__attach(skel);
-	if (err) {
-		p_err("attaching to %s failed: %s", use_settle ?
-		      "settle:cpufreq_pre/settle:cpufreq_post" : "power:cpu_frequency",
-		      strerror(-err));
+	if (recorder_attach(rec, w)) {
+		err = -EIO;
 		goto cleanup;
 	}
 	fprintf(stderr, "settle record: attached to %s (source %s); writing '%s'\n",
-		use_settle ? "settle:cpufreq_pre, settle:cpufreq_post" :
-		"power:cpu_frequency", source, out);
+		recorder_events(rec), recorder_source(rec), out);
 
-	next_flush = mono_ns() + FLUSH_INTERVAL_NS;
+	next_flush = mono_ns() + RECORDER_FLUSH_INTERVAL_NS;
 	if (duration)
 		deadline = mono_ns() + duration * 1000000000ULL;
 	while (!stop_requested) {
 		uint64_t now;
 
-		err = ring_buffer__poll(rb, POLL_TIMEOUT_MS);
-		if (err == -EINTR)
-			err = 0;
-		if (err < 0) {
-			p_err("reading the ring buffer failed: %s", strerror(-err));
+		if (recorder_poll(rec, POLL_TIMEOUT_MS)) {
+			err = -EIO;
 			goto cleanup;
 		}
-		err = 0;
 		now = mono_ns();
 		if (now >= next_flush) {
-			if (sync_lost_and_flush(rc.w, lost_fd, ncpus, &lost)) {
+			if (recorder_sync(rec)) {
 				err = -EIO;
 				goto cleanup;
 			}
-			next_flush = now + FLUSH_INTERVAL_NS;
+			next_flush = now + RECORDER_FLUSH_INTERVAL_NS;
 		}
 		if (deadline && now >= deadline)
 			break;
 	}
-	/* Stop the producers before the final drain so nothing is left behind. */
-	record_bpf__detach(skel);
-	err = ring_buffer__consume(rb);
-	if (err < 0) {
-		p_err("draining the ring buffer failed: %s", strerror(-err));
-		goto cleanup;
-	}
-	err = sync_lost_and_flush(rc.w, lost_fd, ncpus, &lost) ? -EIO : 0;
+	err = recorder_finish(rec) ? -EIO : 0;
 
 cleanup:
-	ring_buffer__free(rb);
-	record_bpf__destroy(skel);
-	if (rc.w) {
-		if (trace_writer_close(rc.w) && !err)
+	if (w) {
+		const struct recorder_stats *st = recorder_stats(rec);
+
+		if (trace_writer_close(w) && !err)
 			err = -EIO;
 		fprintf(stderr, "settle record: %" PRIu64 " records (cpufreq_pre %" PRIu64
-			", cpufreq_post %" PRIu64 ", cpu_frequency %" PRIu64 "), %" PRIu64
-			" lost, written to '%s'%s\n", rc.records,
-			rc.by_type[SETTLE_REC_CPUFREQ_PRE], rc.by_type[SETTLE_REC_CPUFREQ_POST],
-			rc.by_type[SETTLE_REC_CPU_FREQUENCY], lost, out,
+			", cpufreq_post %" PRIu64 ", cpu_frequency %" PRIu64
+			", cpu_request %" PRIu64 ", cpu_effective %" PRIu64
+			", cpu_limits %" PRIu64 ", cpu_policy %" PRIu64 "), %" PRIu64
+			" lost, written to '%s'%s\n", st->records,
+			st->by_type[SETTLE_REC_CPUFREQ_PRE], st->by_type[SETTLE_REC_CPUFREQ_POST],
+			st->by_type[SETTLE_REC_CPU_FREQUENCY], st->by_type[SETTLE_REC_CPU_REQUEST],
+			st->by_type[SETTLE_REC_CPU_EFFECTIVE], st->by_type[SETTLE_REC_CPU_LIMITS],
+			st->by_type[SETTLE_REC_CPU_POLICY], st->lost, out,
 			err ? " (incomplete: see errors above)" : "");
 	}
+	recorder_free(rec);
 	return err ? 1 : 0;
 }

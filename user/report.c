@@ -12,14 +12,26 @@
 static const char report_usage[] =
 "Usage: settle report [--json [--pretty] | --csv] [--transitions] TRACE_DIR\n"
 "\n"
-"Summarise a trace written by `settle record`.  PRE and POST events with the\n"
-"same transition id are paired; stall = POST time - PRE time, i.e. how long\n"
-"the cpufreq driver's target_index took.  Rows are grouped by\n"
-"(domain, from_khz, to_khz, direction) with n and stall percentiles in\n"
-"microseconds.\n"
+"Summarise a trace written by `settle record`, `settle step` or\n"
+"`settle probe`.  PRE and POST events with the same transition id are\n"
+"paired and joined with that id's request, effective-change and step\n"
+"events, and with the probe's throughput bins.  Rows are grouped by\n"
+"(domain, from_khz, to_khz, direction); times are microseconds:\n"
 "\n"
-"Percentiles use the lower-rank rule p(q) = sorted[floor(q * (n - 1))]\n"
-"(no interpolation; p50 of 1,2,3,4 is 2); max is the largest value.\n"
+"  stall               POST - PRE: the driver's target_index call\n"
+"  request_to_exit     POST - request (settle:cpu_request)\n"
+"  effective_settle    first sample showing the target - request\n"
+"                      (settle:cpu_effective, settled transitions only)\n"
+"  throughput_settle   change point of the probe's throughput - request\n"
+"  detection_bound     +- bound of each throughput change point\n"
+"  effective_bound     (ts - prev_ts) + read cost of the effective sample\n"
+"  noise_floor         the detection bound's statistic on steady windows\n"
+"\n"
+"Each is {p50, p95, p99, max} over the pair's transitions with data, with\n"
+"the lower-rank rule p(q) = sorted[floor(q * (n - 1))] (no interpolation;\n"
+"p50 of 1,2,3,4 is 2).  Missing data is null in JSON and \"-\" in text,\n"
+"never 0; the flags say why.  Warm-up steps are counted but excluded from\n"
+"every statistic.  Documentation/analysis.rst defines all of this.\n"
 "\n"
 "PRE or POST events without a partner, and pairs whose POST precedes PRE or\n"
 "whose frequencies disagree, are counted and shown, never used.  Traces\n"
@@ -30,10 +42,12 @@ static const char report_usage[] =
 "  --json          machine-readable output (one JSON object)\n"
 "  -p, --pretty    indented JSON (implies --json)\n"
 "  --csv           comma-separated output with a header line\n"
-"  --transitions   one row per transition instead of the summary:\n"
-"                  domain,cpu,id,from_khz,to_khz,t_request_ns,stall_ns\n"
-"                  (t_request_ns: CLOCK_MONOTONIC of PRE; with --json the\n"
-"                  rows are added to the summary object as \"transitions\")\n"
+"  --transitions   one row per transition instead of the summary; --csv:\n"
+"                  domain,from_khz,to_khz,t_request_ns,stall_ns,\n"
+"                  t_effective_ns,t_throughput_ns (CLOCK_MONOTONIC ns,\n"
+"                  empty where not measured); with --json the rows, with\n"
+"                  cpu, id, bounds and flags, are added to the summary\n"
+"                  object as \"transitions\"\n"
 "  -h, --help      this text\n"
 "\n"
 "Exit status: 0 on success, 1 on any error (unreadable or corrupt trace,\n"
@@ -61,6 +75,73 @@ struct report {
 	bool stall_available;
 };
 
+static void json_dist(json_writer_t *w, const char *name, const struct dist *d)
+{
+	jsonw_name(w, name);
+	if (!d->n) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_start_object(w);
+	jsonw_name(w, "p50");
+	jsonw_fixed(w, d->p50, 3);
+	jsonw_name(w, "p95");
+	jsonw_fixed(w, d->p95, 3);
+	jsonw_name(w, "p99");
+	jsonw_fixed(w, d->p99, 3);
+	jsonw_name(w, "max");
+	jsonw_fixed(w, d->max, 3);
+	jsonw_end_object(w);
+}
+
+static void json_flags(json_writer_t *w, uint32_t flags)
+{
+	jsonw_name(w, "flags");
+	jsonw_start_array(w);
+	for (unsigned int b = 0; b < XF_NFLAGS; b++)
+		if (flags & (1U << b))
+			jsonw_string(w, analysis_flag_name(b));
+	jsonw_end_array(w);
+}
+
+static void json_opt_uint(json_writer_t *w, const char *name, bool has, uint64_t v)
+{
+	jsonw_name(w, name);
+	if (has)
+		jsonw_uint(w, v);
+	else
+		jsonw_null(w);
+}
+
+static void json_probe(json_writer_t *w, const struct analysis *a)
+{
+	jsonw_name(w, "probe");
+	if (!a->npi) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_start_array(w);
+	for (size_t i = 0; i < a->npi; i++) {
+		const struct probe_info_ev *p = &a->pi[i];
+
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "cpu", p->cpu);
+		jsonw_uint_field(w, "samples", p->samples);
+		jsonw_uint_field(w, "bin_ns", p->bin_ns);
+		jsonw_uint_field(w, "iters_per_sample", p->iters);
+		jsonw_uint_field(w, "sample_period_p50_ns", p->p50);
+		jsonw_uint_field(w, "sample_period_p99_ns", p->p99);
+		jsonw_uint_field(w, "sample_period_max_ns", p->max);
+		jsonw_uint_field(w, "dropped_bins", p->dropped);
+		jsonw_name(w, "fifo");
+		jsonw_bool(w, p->fifo);
+		jsonw_name(w, "mlocked");
+		jsonw_bool(w, p->mlocked);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
 static void json_report(const struct report *r, const struct report_opts *o,
 			FILE *out)
 {
@@ -82,6 +163,12 @@ static void json_report(const struct report *r, const struct report_opts *o,
 	jsonw_uint_field(w, "unpaired_pre", a->unpaired_pre);
 	jsonw_uint_field(w, "unpaired_post", a->unpaired_post);
 	jsonw_uint_field(w, "inconsistent_pairs", a->inconsistent);
+	jsonw_uint_field(w, "steps", a->steps);
+	jsonw_uint_field(w, "steps_warmup", a->steps_warmup);
+	jsonw_uint_field(w, "steps_failed", a->steps_failed);
+	jsonw_uint_field(w, "limits_events", a->n_limits);
+	jsonw_uint_field(w, "policy_events", a->n_policy);
+	json_probe(w, a);
 	jsonw_name(w, "pairs");
 	jsonw_start_array(w);
 	for (size_t i = 0; i < a->ng; i++) {
@@ -93,21 +180,15 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		jsonw_uint_field(w, "to_khz", g->to_khz);
 		jsonw_string_field(w, "direction", direction(g->from_khz, g->to_khz));
 		jsonw_uint_field(w, "n", g->n);
-		jsonw_name(w, "stall_us");
-		if (g->has_stall) {
-			jsonw_start_object(w);
-			jsonw_name(w, "p50");
-			jsonw_fixed(w, g->p50_ns, 3);
-			jsonw_name(w, "p95");
-			jsonw_fixed(w, g->p95_ns, 3);
-			jsonw_name(w, "p99");
-			jsonw_fixed(w, g->p99_ns, 3);
-			jsonw_name(w, "max");
-			jsonw_fixed(w, g->max_ns, 3);
-			jsonw_end_object(w);
-		} else {
-			jsonw_null(w);
-		}
+		jsonw_uint_field(w, "warmup", g->warmup);
+		json_dist(w, "stall_us", &g->stall);
+		json_dist(w, "request_to_exit_us", &g->req_exit);
+		json_dist(w, "effective_settle_us", &g->effective);
+		json_dist(w, "throughput_settle_us", &g->throughput);
+		json_dist(w, "detection_bound_us", &g->tp_bound);
+		json_dist(w, "effective_bound_us", &g->eff_bound);
+		json_dist(w, "noise_floor_us", &g->noise);
+		json_flags(w, g->flags & ~(uint32_t)XF_WARMUP);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -124,11 +205,34 @@ static void json_report(const struct report *r, const struct report_opts *o,
 			jsonw_uint_field(w, "from_khz", x->from_khz);
 			jsonw_uint_field(w, "to_khz", x->to_khz);
 			jsonw_uint_field(w, "t_request_ns", x->t_request_ns);
-			jsonw_name(w, "stall_ns");
-			if (x->has_stall)
-				jsonw_uint(w, x->stall_ns);
-			else
-				jsonw_null(w);
+			json_opt_uint(w, "stall_ns", x->has_stall, x->stall_ns);
+			json_opt_uint(w, "request_source", x->has_req, x->req_source);
+			json_opt_uint(w, "request_to_exit_ns", x->has_req_exit, x->req_exit_ns);
+			json_opt_uint(w, "effective_status", x->has_eff_event, x->eff_status);
+			json_opt_uint(w, "t_effective_ns", x->has_effective, x->t_effective_ns);
+			json_opt_uint(w, "effective_bound_ns", x->has_effective, x->eff_bound_ns);
+			json_opt_uint(w, "t_throughput_ns", x->has_tp, x->t_throughput_ns);
+			json_opt_uint(w, "detection_bound_ns", x->has_tp, x->tp_bound_ns);
+			json_opt_uint(w, "noise_floor_ns", x->has_tp, x->tp_noise_ns);
+			json_flags(w, x->flags);
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+		jsonw_name(w, "failed_steps");
+		jsonw_start_array(w);
+		for (size_t i = 0; i < a->nst; i++) {
+			const struct st_ev *s = &a->st[i];
+
+			if (!s->err)
+				continue;
+			jsonw_start_object(w);
+			jsonw_uint_field(w, "cpu", s->cpu);
+			jsonw_uint_field(w, "seq", s->seq);
+			jsonw_uint_field(w, "from_khz", s->from_khz);
+			jsonw_uint_field(w, "to_khz", s->to_khz);
+			jsonw_uint_field(w, "t_request_ns", s->t_request_ns);
+			jsonw_uint_field(w, "errno", s->err);
+			jsonw_string_field(w, "error", strerror((int)s->err));
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
@@ -137,40 +241,117 @@ static void json_report(const struct report *r, const struct report_opts *o,
 	jsonw_destroy(&w);
 }
 
+static void csv_dist(FILE *out, const struct dist *d, bool all)
+{
+	char b[4][32];
+
+	if (!d->n)
+		fputs(all ? ",,,," : ",", out);
+	else if (all)
+		fprintf(out, ",%s,%s,%s,%s", fmt_us(b[0], sizeof(b[0]), d->p50),
+			fmt_us(b[1], sizeof(b[1]), d->p95), fmt_us(b[2], sizeof(b[2]), d->p99),
+			fmt_us(b[3], sizeof(b[3]), d->max));
+	else
+		fprintf(out, ",%s", fmt_us(b[0], sizeof(b[0]), d->p50));
+}
+
+static void csv_opt(FILE *out, bool has, uint64_t v)
+{
+	fputc(',', out);
+	if (has)
+		fprintf(out, "%" PRIu64, v);
+}
+
 static void csv_report(const struct report *r, const struct report_opts *o,
 		       FILE *out)
 {
 	const struct analysis *a = &r->a;
-	char b[4][32];
 
 	if (o->transitions) {
-		fputs("domain,cpu,id,from_khz,to_khz,t_request_ns,stall_ns\n", out);
+		fputs("domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns\n",
+		      out);
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
 
-			fprintf(out, "%s,%u,%" PRIu64 ",%u,%u,%" PRIu64 ",", x->domain,
-				x->cpu, x->id, x->from_khz, x->to_khz, x->t_request_ns);
-			if (x->has_stall)
-				fprintf(out, "%" PRIu64, x->stall_ns);
+			fprintf(out, "%s,%u,%u,%" PRIu64, x->domain, x->from_khz, x->to_khz,
+				x->t_request_ns);
+			csv_opt(out, x->has_stall, x->stall_ns);
+			csv_opt(out, x->has_effective, x->t_effective_ns);
+			csv_opt(out, x->has_tp, x->t_throughput_ns);
 			fputc('\n', out);
 		}
 		return;
 	}
-	fputs("domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us\n",
+	fputs("domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us,"
+	      "request_to_exit_p50_us,request_to_exit_p95_us,request_to_exit_p99_us,request_to_exit_max_us,"
+	      "effective_settle_p50_us,effective_settle_p95_us,effective_settle_p99_us,effective_settle_max_us,"
+	      "throughput_settle_p50_us,throughput_settle_p95_us,throughput_settle_p99_us,throughput_settle_max_us,"
+	      "detection_bound_p50_us,effective_bound_p50_us,noise_floor_p50_us,warmup,flags\n",
 	      out);
 	for (size_t i = 0; i < a->ng; i++) {
 		const struct pair_stats *g = &a->g[i];
+		const char *sep = "";
 
 		fprintf(out, "%s,%u,%u,%s,%" PRIu64, g->domain, g->from_khz,
 			g->to_khz, direction(g->from_khz, g->to_khz), g->n);
-		if (g->has_stall)
-			fprintf(out, ",%s,%s,%s,%s\n",
-				fmt_us(b[0], sizeof(b[0]), g->p50_ns),
-				fmt_us(b[1], sizeof(b[1]), g->p95_ns),
-				fmt_us(b[2], sizeof(b[2]), g->p99_ns),
-				fmt_us(b[3], sizeof(b[3]), g->max_ns));
-		else
-			fputs(",,,,\n", out);
+		csv_dist(out, &g->stall, true);
+		csv_dist(out, &g->req_exit, true);
+		csv_dist(out, &g->effective, true);
+		csv_dist(out, &g->throughput, true);
+		csv_dist(out, &g->tp_bound, false);
+		csv_dist(out, &g->eff_bound, false);
+		csv_dist(out, &g->noise, false);
+		fprintf(out, ",%" PRIu64 ",", g->warmup);
+		for (unsigned int b = 0; b < XF_NFLAGS; b++)
+			if ((g->flags & ~(uint32_t)XF_WARMUP) & (1U << b)) {
+				fprintf(out, "%s%s", sep, analysis_flag_name(b));
+				sep = ";";
+			}
+		fputc('\n', out);
+	}
+}
+
+static void text_dist(FILE *out, const char *label, const struct dist *d,
+		      const char *why)
+{
+	char b[4][32];
+
+	if (!d->n) {
+		fprintf(out, "  %-19s %11s  (%s)\n", label, "-", why);
+		return;
+	}
+	fprintf(out, "  %-19s %11s %11s %11s %11s  n=%zu\n", label,
+		fmt_us(b[0], sizeof(b[0]), d->p50), fmt_us(b[1], sizeof(b[1]), d->p95),
+		fmt_us(b[2], sizeof(b[2]), d->p99), fmt_us(b[3], sizeof(b[3]), d->max), d->n);
+}
+
+/* Why a metric has no data, from the flags of the pair's transitions. */
+static const char *why_missing(const struct pair_stats *g, int metric)
+{
+	switch (metric) {
+	case 0:
+		return "no settle:cpufreq_pre/post (fallback trace)";
+	case 1:
+		return g->flags & XF_NO_REQUEST ? "no settle:cpu_request events" :
+		       "no data";
+	case 2:
+		if (g->flags & XF_EFF_TIMEOUT)
+			return "sampler timed out before the target showed";
+		if (g->flags & (XF_EFF_SUPERSEDED | XF_EFF_CANCELLED))
+			return "sampling superseded or cancelled";
+		return "no settled settle:cpu_effective events";
+	default:
+		if (g->flags & XF_NO_PROBE)
+			return "no probe bins in the trace";
+		if (g->flags & XF_DEGENERATE)
+			return "levels too close to tell apart (degenerate)";
+		if (g->flags & XF_PROBE_GAP)
+			return "the probe stopped running inside the windows";
+		if (g->flags & XF_WINDOW_SHORT)
+			return "transitions too close together for the windows";
+		if (g->flags & XF_TP_NOT_FOUND)
+			return "no change inside the search range";
+		return "probe bins do not cover the windows";
 	}
 }
 
@@ -178,7 +359,6 @@ static void text_report(const struct report *r, const struct report_opts *o,
 			FILE *out)
 {
 	const struct analysis *a = &r->a;
-	char b[4][32];
 
 	fprintf(out, "trace:    %s (format v%d, source %s, settle %s)\n", r->dir,
 		r->ti.version, r->ti.source, r->ti.settle_version);
@@ -187,12 +367,27 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	fprintf(out, "events:   %" PRIu64 " in %" PRIu64 " packets%s; lost %" PRIu64 "\n",
 		r->res.events, r->res.packets,
 		r->res.partial ? " (partial last packet dropped)" : "", r->lost);
+	if (r->lost)
+		fprintf(out, "WARNING:  %" PRIu64 " events were lost: transitions may be missing"
+			" or unpaired\n", r->lost);
 	if (a->npre || a->npost)
 		fprintf(out, "pairing:  %zu PRE, %zu POST, %" PRIu64 " unpaired PRE, %" PRIu64
 			" unpaired POST, %" PRIu64 " inconsistent pairs\n",
 			a->npre, a->npost, a->unpaired_pre, a->unpaired_post,
 			a->inconsistent);
-	if (!r->stall_available)
+	if (a->steps)
+		fprintf(out, "steps:    %" PRIu64 " (%" PRIu64 " warm-up, excluded; %" PRIu64
+			" failed)\n", a->steps, a->steps_warmup, a->steps_failed);
+	for (size_t i = 0; i < a->npi; i++)
+		fprintf(out, "probe:    cpu %u, %" PRIu64 " samples, sample period p50 %u ns,"
+			" p99 %u ns, max %u ns, bins %u ns%s%s\n", a->pi[i].cpu,
+			a->pi[i].samples, a->pi[i].p50, a->pi[i].p99, a->pi[i].max,
+			a->pi[i].bin_ns, a->pi[i].fifo ? "" : ", no SCHED_FIFO",
+			a->pi[i].mlocked ? "" : ", not mlocked");
+	if (a->n_limits || a->n_policy)
+		fprintf(out, "policy:   %" PRIu64 " limits and %" PRIu64 " governor events\n",
+			a->n_limits, a->n_policy);
+	if (!r->stall_available && a->nfq)
 		fprintf(out, "stall:    unavailable: trace has no settle:cpufreq_pre/post events\n"
 			"          (recorded from power:cpu_frequency without settle.ko);\n"
 			"          n counts frequency changes seen per CPU, %" PRIu64
@@ -200,42 +395,75 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	fputc('\n', out);
 
 	if (o->transitions) {
-		fprintf(out, "%-6s %4s %10s %9s %9s %20s %12s\n", "domain", "cpu",
-			"id", "from_khz", "to_khz", "t_request_ns", "stall_ns");
+		fprintf(out, "%-6s %4s %10s %9s %9s %20s %12s %14s %14s %s\n", "domain", "cpu",
+			"id", "from_khz", "to_khz", "t_request_ns", "stall_ns",
+			"effective_ns", "throughput_ns", "flags");
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
+			char s[3][24];
+			const char *sep = "";
 
-			fprintf(out, "%-6s %4u %10" PRIu64 " %9u %9u %20" PRIu64 " ",
+			snprintf(s[0], sizeof(s[0]), "%" PRIu64, x->stall_ns);
+			snprintf(s[1], sizeof(s[1]), "%" PRIu64, x->t_effective_ns - x->t_request_ns);
+			snprintf(s[2], sizeof(s[2]), "%" PRId64,
+				 (int64_t)(x->t_throughput_ns - x->t_request_ns));
+			fprintf(out, "%-6s %4u %10" PRIu64 " %9u %9u %20" PRIu64 " %12s %14s %14s ",
 				x->domain, x->cpu, x->id, x->from_khz, x->to_khz,
-				x->t_request_ns);
-			if (x->has_stall)
-				fprintf(out, "%12" PRIu64 "\n", x->stall_ns);
-			else
-				fprintf(out, "%12s\n", "n/a");
+				x->t_request_ns, x->has_stall ? s[0] : "n/a",
+				x->has_effective ? s[1] : "-", x->has_tp ? s[2] : "-");
+			for (unsigned int b = 0; b < XF_NFLAGS; b++)
+				if (x->flags & (1U << b)) {
+					fprintf(out, "%s%s", sep, analysis_flag_name(b));
+					sep = ",";
+				}
+			fputc('\n', out);
 		}
+		fputs("\nstall_ns: POST - PRE; effective_ns, throughput_ns: after t_request_ns\n", out);
 		return;
 	}
 	if (!a->ng) {
 		fputs("no transitions in trace\n", out);
 		return;
 	}
-	fprintf(out, "%-6s %9s %9s %-4s %7s %11s %11s %11s %11s\n", "domain",
-		"from_khz", "to_khz", "dir", "n", "p50_us", "p95_us", "p99_us",
-		"max_us");
 	for (size_t i = 0; i < a->ng; i++) {
 		const struct pair_stats *g = &a->g[i];
+		const char *sep = "";
 
-		fprintf(out, "%-6s %9u %9u %-4s %7" PRIu64, g->domain, g->from_khz,
+		fprintf(out, "%s %u -> %u kHz (%s): n %" PRIu64, g->domain, g->from_khz,
 			g->to_khz, direction(g->from_khz, g->to_khz), g->n);
-		if (g->has_stall)
-			fprintf(out, " %11s %11s %11s %11s\n",
-				fmt_us(b[0], sizeof(b[0]), g->p50_ns),
-				fmt_us(b[1], sizeof(b[1]), g->p95_ns),
-				fmt_us(b[2], sizeof(b[2]), g->p99_ns),
-				fmt_us(b[3], sizeof(b[3]), g->max_ns));
-		else
-			fprintf(out, " %11s %11s %11s %11s\n", "n/a", "n/a", "n/a", "n/a");
+		if (g->warmup)
+			fprintf(out, ", %" PRIu64 " warm-up excluded", g->warmup);
+		fprintf(out, "\n  %-19s %11s %11s %11s %11s\n", "(us)", "p50", "p95", "p99", "max");
+		text_dist(out, "stall", &g->stall, why_missing(g, 0));
+		text_dist(out, "request->exit", &g->req_exit, why_missing(g, 1));
+		text_dist(out, "effective settle", &g->effective, why_missing(g, 2));
+		text_dist(out, "effective bound", &g->eff_bound, why_missing(g, 2));
+		text_dist(out, "throughput settle", &g->throughput, why_missing(g, 3));
+		text_dist(out, "detection bound", &g->tp_bound, why_missing(g, 3));
+		text_dist(out, "noise floor", &g->noise, why_missing(g, 3));
+		if (g->flags & ~(uint32_t)XF_WARMUP) {
+			fputs("  flags:", out);
+			for (unsigned int b = 0; b < XF_NFLAGS; b++)
+				if ((1U << b) != XF_WARMUP && (g->flags & (1U << b))) {
+					fprintf(out, "%s %s (%" PRIu64 ")", sep,
+						analysis_flag_name(b), g->flag_count[b]);
+					sep = ",";
+				}
+			fputc('\n', out);
+		}
+		fputc('\n', out);
 	}
+	fputs("How to read this: times in microseconds from the request, per rate pair.\n"
+	      "  stall              driver call, cpufreq PRECHANGE to POSTCHANGE\n"
+	      "  request->exit      request to POSTCHANGE (the caller's blocking time)\n"
+	      "  effective settle   request to the first sampler read showing the target;\n"
+	      "                     effective bound: how late that read may be\n"
+	      "  throughput settle  request to the change point of the probe's throughput;\n"
+	      "                     detection bound: +- per transition; noise floor: the\n"
+	      "                     same statistic without a transition\n"
+	      "  p50..max use sorted[floor(q*(n-1))]; \"-\": no data, reason in brackets;\n"
+	      "  n counts measured transitions, n= per row those with that metric.\n"
+	      "  See Documentation/analysis.rst.\n", out);
 }
 
 int report_run(const char *dir, const struct report_opts *o, FILE *out)

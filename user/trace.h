@@ -31,7 +31,11 @@
 #define TRACE_PKT_MAX_BYTES	(64U * 1024)
 /* Readers accept larger packets (future writers) but not absurd ones. */
 #define TRACE_PKT_LIMIT_BYTES	(16U * 1024 * 1024)
-#define TRACE_MAX_FIELDS	8
+/* The widest event, probe_bins: 4 fields + TRACE_PROBE_BINS_PER_EVENT. */
+#define TRACE_MAX_FIELDS	20
+/* Fixed-length text fields (the governor name), NUL-padded. */
+#define TRACE_TEXT_BYTES	16
+#define TRACE_PROBE_BINS_PER_EVENT 16
 #define TRACE_MAX_EVENT_IDS	256
 
 /* Event ids are stable: never renumber, only add. */
@@ -40,16 +44,46 @@ enum trace_event_id {
 	TEV_CPUFREQ_POST = 2,
 	TEV_CPU_FREQUENCY = 3,
 	TEV_LOST = 4,
+	TEV_CPU_REQUEST = 5,
+	TEV_CPU_EFFECTIVE = 6,
+	TEV_CPU_LIMITS = 7,
+	TEV_CPU_POLICY = 8,
+	TEV_STEP = 9,
+	TEV_PROBE_INFO = 10,
+	TEV_PROBE_BINS = 11,
+	TEV_CAMPAIGN = 12,
 };
 
 /* Field indexes into trace_event.f[] for each event type. */
 enum { CF_ID, CF_TS_NS, CF_CPU, CF_OLD_KHZ, CF_NEW_KHZ };	/* cpufreq_pre/post */
 enum { FQ_CPU, FQ_KHZ };					/* cpu_frequency */
 enum { LOST_COUNT, LOST_TOTAL };				/* lost */
+enum { RQ_ID, RQ_TS_NS, RQ_CPU, RQ_FROM_KHZ, RQ_TO_KHZ, RQ_SOURCE };	/* cpu_request */
+enum { EF_ID, EF_TS_NS, EF_PREV_TS_NS, EF_CPU, EF_KHZ, EF_COST_NS,	/* cpu_effective */
+       EF_SAMPLES, EF_READER, EF_STATUS };
+enum { LM_TS_NS, LM_CPU, LM_MIN_KHZ, LM_MAX_KHZ, LM_CUR_KHZ };	/* cpu_limits */
+enum { PO_TS_NS, PO_CPU, PO_ACTION, PO_MIN_KHZ, PO_MAX_KHZ,	/* cpu_policy */
+       PO_GOVERNOR };	/* text: trace_event.text, f[] unused */
+enum { ST_ID, ST_T_REQUEST_NS, ST_T_EXIT_NS, ST_CPU, ST_FROM_KHZ,	/* step */
+       ST_TO_KHZ, ST_CUR_KHZ, ST_SEQ, ST_FLAGS, ST_ERR };
+enum { PI_SAMPLES, PI_CPU, PI_BIN_NS, PI_ITERS_PER_SAMPLE,		/* probe_info */
+       PI_PERIOD_P50_NS, PI_PERIOD_P99_NS, PI_PERIOD_MAX_NS,
+       PI_DROPPED_BINS, PI_FIFO, PI_MLOCKED };
+enum { PB_T0_NS, PB_CPU, PB_BIN_NS, PB_N, PB_W0 };		/* probe_bins: */
+							/* w_i is f[PB_W0 + i] */
+enum { CA_SEED, CA_CPU, CA_COUNT, CA_GAP_MIN_US, CA_GAP_MAX_US,	/* campaign */
+       CA_READER, CA_SAMPLE_PERIOD_NS, CA_KPROBES, CA_WARMUP };
+
+/* step.flags */
+#define TRACE_STEP_WARMUP	(1U << 0)	/* not measured: cold code paths */
+#define TRACE_STEP_POSITION	(1U << 1)	/* only reaches a pair's start rate */
+/* cpu_policy.action beyond enum settle_policy_action: a plain observation. */
+#define TRACE_POLICY_OBSERVED	255
 
 struct trace_field_desc {
 	const char *name;
-	unsigned int bytes;	/* 4 or 8, unsigned little-endian */
+	unsigned int bytes;	/* 4 or 8, unsigned little-endian; text: */
+	bool text;		/* TRACE_TEXT_BYTES of NUL-padded text */
 };
 
 struct trace_event_desc {
@@ -65,7 +99,9 @@ unsigned int trace_event_payload_bytes(const struct trace_event_desc *d);
 struct trace_event {
 	const struct trace_event_desc *desc;
 	uint64_t ts_ns;		/* CTF event timestamp, CLOCK_MONOTONIC */
-	uint64_t f[TRACE_MAX_FIELDS];
+	uint64_t f[TRACE_MAX_FIELDS];	/* integers; a text field's slot is 0 */
+	/* The event's text field (at most one per event), NUL-terminated. */
+	char text[TRACE_TEXT_BYTES + 1];
 };
 
 struct trace_meta {
@@ -97,12 +133,23 @@ struct trace_writer *trace_writer_open(const char *dir,
 int trace_writer_add(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 		     const uint64_t *f);
 /*
+ * Same, for an event with a text field: `text` (NULL for empty) is cut to
+ * TRACE_TEXT_BYTES and NUL-padded; its slot in `f` is ignored.
+ */
+int trace_writer_add_text(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
+			  const uint64_t *f, const char *text);
+/*
  * Records that the cumulative lost-record count is now `total`: emits a
  * `lost` event for the growth and carries `total` in events_discarded.
  */
 int trace_writer_lost(struct trace_writer *w, uint64_t ts_ns, uint64_t total);
 struct settle_rec;
-/* Maps a ring-buffer record to its trace event; unknown types fail. */
+/*
+ * Maps a ring-buffer record (bpf/record.h) of `len` bytes to its trace
+ * event; unknown types and records shorter than their type fail.
+ */
+int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len);
+/* The same for a cpufreq_pre/post or cpu_frequency record. */
 int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r);
 /* Writes the pending packet, if any, with one write(). */
 int trace_writer_flush(struct trace_writer *w);

@@ -292,9 +292,15 @@ int trace_parse_stream(const uint8_t *buf, size_t len,
 			}
 			ev.desc = d;
 			memset(ev.f, 0, sizeof(ev.f));
+			memset(ev.text, 0, sizeof(ev.text));
 			for (unsigned int i = 0; i < d->nfields; i++) {
-				ev.f[i] = d->fields[i].bytes == 8 ? get_le64(q) : get_le32(q);
-				q += d->fields[i].bytes;
+				const struct trace_field_desc *fd = &d->fields[i];
+
+				if (fd->text)	/* ev.text[TRACE_TEXT_BYTES] stays NUL */
+					memcpy(ev.text, q, fd->bytes);
+				else
+					ev.f[i] = fd->bytes == 8 ? get_le64(q) : get_le32(q);
+				q += fd->bytes;
 			}
 			res->events++;
 			if (cb) {

@@ -238,6 +238,12 @@ int trace_writer_flush(struct trace_writer *w)
 int trace_writer_add(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 		     const uint64_t *f)
 {
+	return trace_writer_add_text(w, id, ts_ns, f, NULL);
+}
+
+int trace_writer_add_text(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
+			  const uint64_t *f, const char *text)
+{
 	const struct trace_event_desc *d = trace_event_desc(id);
 	unsigned int plen;
 	uint8_t *p;
@@ -268,10 +274,17 @@ int trace_writer_add(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 	put_le32(p + TRACE_EV_SIZE, plen);
 	p += TRACE_EV_HDR_BYTES;
 	for (unsigned int i = 0; i < d->nfields; i++) {
-		if (d->fields[i].bytes == 8)
+		if (d->fields[i].text) {
+			/* strncpy semantics on purpose: NUL-padded, not terminated. */
+			size_t n = text ? strnlen(text, d->fields[i].bytes) : 0;
+
+			memcpy(p, text ? text : "", n);
+			memset(p + n, 0, d->fields[i].bytes - n);
+		} else if (d->fields[i].bytes == 8) {
 			put_le64(p, f[i]);
-		else
+		} else {
 			put_le32(p, (uint32_t)f[i]);
+		}
 		p += d->fields[i].bytes;
 	}
 	w->fill = (size_t)(p - w->pkt);
@@ -280,13 +293,38 @@ int trace_writer_add(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 	return 0;
 }
 
-int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r)
+_Static_assert(SETTLE_GOVERNOR_BYTES == TRACE_TEXT_BYTES,
+	       "cpu_policy.governor is copied whole into the trace");
+
+/* Bytes each record type must have; the BPF side writes exactly these. */
+static const size_t rec_bytes[SETTLE_REC_TYPES] = {
+	[SETTLE_REC_CPUFREQ_PRE] = sizeof(struct settle_rec),
+	[SETTLE_REC_CPUFREQ_POST] = sizeof(struct settle_rec),
+	[SETTLE_REC_CPU_FREQUENCY] = sizeof(struct settle_rec),
+	[SETTLE_REC_CPU_REQUEST] = sizeof(struct settle_rec_request),
+	[SETTLE_REC_CPU_EFFECTIVE] = sizeof(struct settle_rec_effective),
+	[SETTLE_REC_CPU_LIMITS] = sizeof(struct settle_rec_limits),
+	[SETTLE_REC_CPU_POLICY] = sizeof(struct settle_rec_policy),
+};
+
+int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len)
 {
 	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+	const struct settle_rec_head *h = rec;
 
-	switch (r->type) {
+	if (len < sizeof(*h))
+		return fail(w, EINVAL, "ring buffer record of %zu bytes, shorter than its head", len);
+	if (h->type >= SETTLE_REC_TYPES || !rec_bytes[h->type])
+		return fail(w, EINVAL, "ring buffer record of unknown type %u", h->type);
+	if (len < rec_bytes[h->type])
+		return fail(w, EINVAL, "ring buffer record of type %u has %zu bytes, expected %zu (BPF object and settle disagree)",
+			    h->type, len, rec_bytes[h->type]);
+
+	switch (h->type) {
 	case SETTLE_REC_CPUFREQ_PRE:
-	case SETTLE_REC_CPUFREQ_POST:
+	case SETTLE_REC_CPUFREQ_POST: {
+		const struct settle_rec *r = rec;
+
 		f[CF_ID] = r->id;
 		f[CF_TS_NS] = r->ts_ns;
 		f[CF_CPU] = r->cpu;
@@ -295,13 +333,69 @@ int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r)
 		return trace_writer_add(w, r->type == SETTLE_REC_CPUFREQ_PRE ?
 					TEV_CPUFREQ_PRE : TEV_CPUFREQ_POST,
 					r->ts_ns, f);
-	case SETTLE_REC_CPU_FREQUENCY:
+	}
+	case SETTLE_REC_CPU_FREQUENCY: {
+		const struct settle_rec *r = rec;
+
 		f[FQ_CPU] = r->cpu;
 		f[FQ_KHZ] = r->new_khz;
 		return trace_writer_add(w, TEV_CPU_FREQUENCY, r->ts_ns, f);
-	default:
-		return fail(w, EINVAL, "ring buffer record of unknown type %u", r->type);
 	}
+	case SETTLE_REC_CPU_REQUEST: {
+		const struct settle_rec_request *r = rec;
+
+		f[RQ_ID] = r->id;
+		f[RQ_TS_NS] = r->ts_ns;
+		f[RQ_CPU] = r->cpu;
+		f[RQ_FROM_KHZ] = r->from_khz;
+		f[RQ_TO_KHZ] = r->to_khz;
+		f[RQ_SOURCE] = r->source;
+		return trace_writer_add(w, TEV_CPU_REQUEST, r->ts_ns, f);
+	}
+	case SETTLE_REC_CPU_EFFECTIVE: {
+		const struct settle_rec_effective *r = rec;
+
+		f[EF_ID] = r->id;
+		f[EF_TS_NS] = r->ts_ns;
+		f[EF_PREV_TS_NS] = r->prev_ts_ns;
+		f[EF_CPU] = r->cpu;
+		f[EF_KHZ] = r->khz;
+		f[EF_COST_NS] = r->cost_ns;
+		f[EF_SAMPLES] = r->samples;
+		f[EF_READER] = r->reader;
+		f[EF_STATUS] = r->status;
+		return trace_writer_add(w, TEV_CPU_EFFECTIVE, r->ts_ns, f);
+	}
+	case SETTLE_REC_CPU_LIMITS: {
+		const struct settle_rec_limits *r = rec;
+
+		f[LM_TS_NS] = r->ts_ns;
+		f[LM_CPU] = r->cpu;
+		f[LM_MIN_KHZ] = r->min_khz;
+		f[LM_MAX_KHZ] = r->max_khz;
+		f[LM_CUR_KHZ] = r->cur_khz;
+		return trace_writer_add(w, TEV_CPU_LIMITS, r->ts_ns, f);
+	}
+	default: {	/* SETTLE_REC_CPU_POLICY: the table admits nothing else */
+		const struct settle_rec_policy *r = rec;
+		char gov[TRACE_TEXT_BYTES + 1];
+
+		/* The kernel terminates it, but never trust a fixed array. */
+		memcpy(gov, r->governor, TRACE_TEXT_BYTES);
+		gov[TRACE_TEXT_BYTES] = '\0';
+		f[PO_TS_NS] = r->ts_ns;
+		f[PO_CPU] = r->cpu;
+		f[PO_ACTION] = r->action;
+		f[PO_MIN_KHZ] = r->min_khz;
+		f[PO_MAX_KHZ] = r->max_khz;
+		return trace_writer_add_text(w, TEV_CPU_POLICY, r->ts_ns, f, gov);
+	}
+	}
+}
+
+int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r)
+{
+	return trace_writer_add_raw(w, r, sizeof(*r));
 }
 
 int trace_writer_lost(struct trace_writer *w, uint64_t ts_ns, uint64_t total)

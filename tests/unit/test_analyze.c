@@ -198,9 +198,14 @@ static void test_report_json(void **state)
 		"{\"trace_version\":1,\"source\":\"settle.ko\",\"lost_events\":5,"
 		"\"events\":9,\"partial\":false,\"stall_available\":true,"
 		"\"unpaired_pre\":1,\"unpaired_post\":1,\"inconsistent_pairs\":0,"
+		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
+		"\"policy_events\":0,\"probe\":null,"
 		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":614400,\"to_khz\":1728000,"
-		"\"direction\":\"up\",\"n\":3,\"stall_us\":{\"p50\":20.000,\"p95\":20.000,"
-		"\"p99\":20.000,\"max\":30.500}}]}\n");
+		"\"direction\":\"up\",\"n\":3,\"warmup\":0,\"stall_us\":{\"p50\":20.000,\"p95\":20.000,"
+		"\"p99\":20.000,\"max\":30.500},\"request_to_exit_us\":null,"
+		"\"effective_settle_us\":null,\"throughput_settle_us\":null,"
+		"\"detection_bound_us\":null,\"effective_bound_us\":null,\"noise_floor_us\":null,"
+		"\"flags\":[\"no_request\",\"no_effective\",\"no_probe\"]}]}\n");
 	free(out);
 
 	o.transitions = true;
@@ -208,25 +213,27 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":1,"
 			       "\"from_khz\":614400,\"to_khz\":1728000,\"t_request_ns\":1000,"
-			       "\"stall_ns\":10000},"));
-	assert_non_null(strstr(out, "\"t_request_ns\":70000,\"stall_ns\":20000}]}\n"));
+			       "\"stall_ns\":10000,"));
+	assert_non_null(strstr(out, "\"t_request_ns\":70000,\"stall_ns\":20000,"));
+	assert_non_null(strstr(out, "\"failed_steps\":[]}\n"));
 	free(out);
 
 	o = (struct report_opts){ .csv = true, .transitions = true };
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
-		"domain,cpu,id,from_khz,to_khz,t_request_ns,stall_ns\n"
-		"cpu,0,1,614400,1728000,1000,10000\n"
-		"cpu,0,2,614400,1728000,20000,30500\n"
-		"cpu,0,3,614400,1728000,70000,20000\n");
+		"domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns\n"
+		"cpu,614400,1728000,1000,10000,,\n"
+		"cpu,614400,1728000,20000,30500,,\n"
+		"cpu,614400,1728000,70000,20000,,\n");
 	free(out);
 
 	o = (struct report_opts){ .csv = true };
 	out = report_capture(dir, &o, &rc);
-	assert_string_equal(out,
-		"domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us\n"
-		"cpu,614400,1728000,up,3,20.000,20.000,20.000,30.500\n");
+	assert_non_null(strstr(out,
+		"domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us,"));
+	assert_non_null(strstr(out, "\ncpu,614400,1728000,up,3,20.000,20.000,20.000,30.500,,,,,,,,,,,,,,,,0,"
+			       "no_request;no_effective;no_probe\n"));
 	free(out);
 
 	o = (struct report_opts){ 0 };
@@ -234,7 +241,9 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "1 unpaired PRE, 1 unpaired POST"));
 	assert_non_null(strstr(out, "lost 5"));
-	assert_non_null(strstr(out, "    20.000      20.000      20.000      30.500"));
+	assert_non_null(strstr(out, "  stall                    20.000      20.000      20.000      30.500  n=3"));
+	assert_non_null(strstr(out, "  request->exit                 -  (no settle:cpu_request events)"));
+	assert_non_null(strstr(out, "How to read this"));
 	free(out);
 	rm_rf(dir);
 	free(dir);
@@ -253,15 +262,167 @@ static void test_report_fallback(void **state)
 		"{\"trace_version\":1,\"source\":\"fallback\",\"lost_events\":0,"
 		"\"events\":2,\"partial\":false,\"stall_available\":false,"
 		"\"unpaired_pre\":0,\"unpaired_post\":0,\"inconsistent_pairs\":0,"
+		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
+		"\"policy_events\":0,\"probe\":null,"
 		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":1000,\"to_khz\":2000,"
-		"\"direction\":\"up\",\"n\":1,\"stall_us\":null}],"
+		"\"direction\":\"up\",\"n\":1,\"warmup\":0,\"stall_us\":null,"
+		"\"request_to_exit_us\":null,\"effective_settle_us\":null,"
+		"\"throughput_settle_us\":null,\"detection_bound_us\":null,"
+		"\"effective_bound_us\":null,\"noise_floor_us\":null,\"flags\":[\"no_probe\"]}],"
 		"\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":0,\"from_khz\":1000,"
-		"\"to_khz\":2000,\"t_request_ns\":200,\"stall_ns\":null}]}\n");
+		"\"to_khz\":2000,\"t_request_ns\":200,\"stall_ns\":null,\"request_source\":null,"
+		"\"request_to_exit_ns\":null,\"effective_status\":null,\"t_effective_ns\":null,"
+		"\"effective_bound_ns\":null,\"t_throughput_ns\":null,\"detection_bound_ns\":null,"
+		"\"noise_floor_ns\":null,\"flags\":[\"no_probe\"]}],\"failed_steps\":[]}\n");
 	free(out);
 	o = (struct report_opts){ 0 };
 	out = report_capture(dir, &o, &rc);
 	assert_non_null(strstr(out, "stall:    unavailable"));
 	assert_non_null(strstr(out, "n/a"));
+	free(out);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void add_ev(struct trace_writer *w, uint32_t id, uint64_t ts, const uint64_t *f)
+{
+	assert_int_equal(trace_writer_add(w, id, ts, f), 0);
+}
+
+/*
+ * A step campaign in miniature: two transitions 60 ms apart on CPU 3, the
+ * first a warm-up, each with request, PRE/POST, effective change, step
+ * event, and probe bins whose rate changes 1.5 ms after each request; plus
+ * one failed step.
+ */
+static char *make_full_trace(void)
+{
+	const uint64_t base = 1000000000ULL, bin = 10000, gap = 60000000;
+	struct trace_meta m = test_meta("settle.ko");
+	char err[SETTLE_ERR_LEN], *dir = tmpdir_make();
+	struct trace_writer *w = trace_writer_open(dir, &m, true, err, sizeof(err));
+	uint64_t f[TRACE_MAX_FIELDS];
+	const uint32_t khz[3] = { 729600, 1728000, 729600 };
+
+	assert_non_null(w);
+	/* Probe: 150 ms of bins from base; rate 1 work/ns at 1728 MHz. */
+	for (uint64_t i = 0; i < 15000; i += TRACE_PROBE_BINS_PER_EVENT) {
+		memset(f, 0, sizeof(f));
+		f[PB_T0_NS] = base + i * bin;
+		f[PB_CPU] = 3;
+		f[PB_BIN_NS] = bin;
+		f[PB_N] = TRACE_PROBE_BINS_PER_EVENT;
+		for (uint64_t j = 0; j < TRACE_PROBE_BINS_PER_EVENT; j++) {
+			uint64_t t = (i + j) * bin, k = 0;
+
+			/* change points at 30 + 1.5 ms and 90 + 1.5 ms */
+			if (t >= 31500000)
+				k = 1;
+			if (t >= 91500000)
+				k = 2;
+			f[PB_W0 + j] = khz[k] * bin / 1728000;
+		}
+		add_ev(w, TEV_PROBE_BINS, f[PB_T0_NS], f);
+	}
+	for (uint64_t n = 0; n < 2; n++) {
+		uint64_t t = base + 30000000 + n * gap, id = n + 1;
+
+		memset(f, 0, sizeof(f));
+		f[RQ_ID] = id, f[RQ_TS_NS] = t, f[RQ_CPU] = 3;
+		f[RQ_FROM_KHZ] = khz[n], f[RQ_TO_KHZ] = khz[n + 1], f[RQ_SOURCE] = 0;
+		add_ev(w, TEV_CPU_REQUEST, t, f);
+		add_cf(w, TEV_CPUFREQ_PRE, id, t + 5000, 3, khz[n], khz[n + 1]);
+		add_cf(w, TEV_CPUFREQ_POST, id, t + 45000, 3, khz[n], khz[n + 1]);
+		memset(f, 0, sizeof(f));
+		f[EF_ID] = id, f[EF_TS_NS] = t + 1400000, f[EF_PREV_TS_NS] = t + 1380000;
+		f[EF_CPU] = 3, f[EF_KHZ] = khz[n + 1], f[EF_COST_NS] = 500;
+		f[EF_SAMPLES] = 70, f[EF_READER] = 2, f[EF_STATUS] = 0;
+		add_ev(w, TEV_CPU_EFFECTIVE, t + 1400000, f);
+		memset(f, 0, sizeof(f));
+		f[ST_ID] = id, f[ST_T_REQUEST_NS] = t, f[ST_T_EXIT_NS] = t + 46000;
+		f[ST_CPU] = 3, f[ST_FROM_KHZ] = khz[n], f[ST_TO_KHZ] = khz[n + 1];
+		f[ST_CUR_KHZ] = khz[n + 1], f[ST_SEQ] = (uint32_t)n;
+		f[ST_FLAGS] = n == 0 ? TRACE_STEP_WARMUP : 0;
+		add_ev(w, TEV_STEP, t + 46000, f);
+	}
+	memset(f, 0, sizeof(f));
+	f[ST_T_REQUEST_NS] = base + 140000000, f[ST_CPU] = 3, f[ST_FROM_KHZ] = 729600;
+	f[ST_TO_KHZ] = 729600, f[ST_SEQ] = 2, f[ST_ERR] = 114;	/* EALREADY */
+	add_ev(w, TEV_STEP, base + 140000000, f);
+	assert_int_equal(trace_writer_close(w), 0);
+	return dir;
+}
+
+static void test_report_full(void **state)
+{
+	struct report_opts o = { .json = true };
+	char *dir = make_full_trace(), *out;
+	struct analysis a;
+	struct trace_info ti;
+	struct trace_stream_result res;
+	char err[SETTLE_ERR_LEN];
+	int rc;
+
+	(void)state;
+	analysis_init(&a);
+	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, &a, &res, err, sizeof(err)), 0);
+	assert_int_equal(analysis_finish(&a), 0);
+	assert_int_equal(a.nx, 2);
+	assert_int_equal(a.steps, 3);
+	assert_int_equal(a.steps_warmup, 1);
+	assert_int_equal(a.steps_failed, 1);
+	for (size_t i = 0; i < 2; i++) {
+		const struct xition *x = &a.x[i];
+		uint64_t truth = x->t_request_ns + 1500000;
+
+		assert_true(x->has_req && x->has_effective && x->has_tp);
+		assert_int_equal(x->req_exit_ns, 45000);
+		assert_int_equal(x->stall_ns, 40000);
+		assert_int_equal(x->eff_bound_ns, 20500);
+		assert_true(x->t_throughput_ns + x->tp_bound_ns >= truth &&
+			    x->t_throughput_ns <= truth + x->tp_bound_ns);
+		assert_true(x->tp_bound_ns <= 20000);
+	}
+	assert_true(a.x[0].flags & XF_WARMUP);
+	/* The warm-up pair has n 0 and no statistics, only its count. */
+	assert_int_equal(a.ng, 2);
+	assert_int_equal(a.g[0].from_khz, 729600);
+	assert_int_equal(a.g[0].n, 0);
+	assert_int_equal(a.g[0].warmup, 1);
+	assert_int_equal(a.g[0].stall.n, 0);
+	assert_int_equal(a.g[1].n, 1);
+	assert_int_equal(a.g[1].effective.p50, 1400000);
+	assert_int_equal(a.g[1].req_exit.max, 45000);
+	analysis_free(&a);
+
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"steps\":3,\"steps_warmup\":1,\"steps_failed\":1,"));
+	assert_non_null(strstr(out, "\"from_khz\":729600,\"to_khz\":1728000,\"direction\":\"up\","
+			       "\"n\":0,\"warmup\":1,\"stall_us\":null,"));
+	assert_non_null(strstr(out, "\"request_to_exit_us\":{\"p50\":45.000,\"p95\":45.000,"
+			       "\"p99\":45.000,\"max\":45.000},\"effective_settle_us\":{\"p50\":1400.000,"));
+	assert_non_null(strstr(out, "\"effective_bound_us\":{\"p50\":20.500,"));
+	assert_non_null(strstr(out, "\"throughput_settle_us\":{\"p50\":1"));
+	free(out);
+
+	o = (struct report_opts){ .csv = true, .transitions = true };
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(!strncmp(out, "domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,"
+			     "t_throughput_ns\ncpu,729600,1728000,1030000000,40000,1031400000,10315", 99));
+	free(out);
+
+	o = (struct report_opts){ .json = true, .transitions = true };
+	out = report_capture(dir, &o, &rc);
+	assert_non_null(strstr(out, "\"failed_steps\":[{\"cpu\":3,\"seq\":2,\"from_khz\":729600,"));
+	assert_non_null(strstr(out, "\"errno\":114,"));
+	free(out);
+
+	o = (struct report_opts){ 0 };
+	out = report_capture(dir, &o, &rc);
+	assert_non_null(strstr(out, "steps:    3 (1 warm-up, excluded; 1 failed)"));
+	assert_non_null(strstr(out, "cpu 729600 -> 1728000 kHz (up): n 0, 1 warm-up excluded"));
 	free(out);
 	rm_rf(dir);
 	free(dir);
@@ -294,6 +455,7 @@ int run_analyze_tests(void)
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_fallback),
+		cmocka_unit_test(test_report_full),
 		cmocka_unit_test(test_report_errors),
 	};
 	return cmocka_run_group_tests_name("pairing, statistics, report", tests, NULL, NULL);

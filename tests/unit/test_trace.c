@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* CTF writer -> reader round trips, babeltrace2 interop, damaged traces. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -264,6 +265,301 @@ static void test_babeltrace2(void **state)
 	free(out);
 }
 
+
+/*
+ * One of each record type through trace_writer_add_raw(), the other new
+ * events through trace_writer_add(), and back.
+ */
+static void write_new_events(const char *dir)
+{
+	struct trace_writer *w = open_writer(dir, "settle.ko");
+	struct settle_rec_request rq = {
+		.ts_ns = 900, .id = 11, .type = SETTLE_REC_CPU_REQUEST, .cpu = 2,
+		.from_khz = 729600, .to_khz = 1420800, .source = 0,
+	};
+	struct settle_rec_effective ef = {
+		.ts_ns = 1500, .id = 11, .type = SETTLE_REC_CPU_EFFECTIVE, .cpu = 2,
+		.prev_ts_ns = 1480, .khz = 1420800, .cost_ns = 700, .samples = 5,
+		.reader = 2, .status = 1,
+	};
+	struct settle_rec_limits lm = {
+		.ts_ns = 1600, .type = SETTLE_REC_CPU_LIMITS, .cpu = 3,
+		.min_khz = 115200, .max_khz = 2201600, .cur_khz = 0,
+	};
+	struct settle_rec_policy po = {
+		.ts_ns = 1700, .type = SETTLE_REC_CPU_POLICY, .cpu = 2, .action = 1,
+		.min_khz = 115200, .max_khz = 2201600,
+	};
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+
+	memcpy(po.governor, "schedutil", 10);
+	memset(f, 0, sizeof(f));
+	f[CA_SEED] = 0xfeedfacecafebeefULL;
+	f[CA_CPU] = 2;
+	f[CA_COUNT] = 100;
+	f[CA_GAP_MIN_US] = 20000;
+	f[CA_GAP_MAX_US] = 80000;
+	f[CA_READER] = 2;
+	f[CA_SAMPLE_PERIOD_NS] = 20000;
+	f[CA_KPROBES] = 1;
+	f[CA_WARMUP] = 4;
+	assert_int_equal(trace_writer_add(w, TEV_CAMPAIGN, 800, f), 0);
+	assert_int_equal(trace_writer_add_raw(w, &rq, sizeof(rq)), 0);
+	assert_int_equal(trace_writer_add_raw(w, &ef, sizeof(ef)), 0);
+	assert_int_equal(trace_writer_add_raw(w, &lm, sizeof(lm)), 0);
+	assert_int_equal(trace_writer_add_raw(w, &po, sizeof(po)), 0);
+	memset(f, 0, sizeof(f));
+	f[ST_ID] = 11;
+	f[ST_T_REQUEST_NS] = 900;
+	f[ST_T_EXIT_NS] = 1400;
+	f[ST_CPU] = 2;
+	f[ST_FROM_KHZ] = 729600;
+	f[ST_TO_KHZ] = 1420800;
+	f[ST_CUR_KHZ] = 1420800;
+	f[ST_SEQ] = 5;
+	f[ST_FLAGS] = TRACE_STEP_WARMUP | TRACE_STEP_POSITION;
+	f[ST_ERR] = 114;
+	assert_int_equal(trace_writer_add(w, TEV_STEP, 900, f), 0);
+	/* Full and partial probe_bins: unused slots must read back as 0. */
+	for (int e = 0; e < 2; e++) {
+		memset(f, 0, sizeof(f));
+		f[PB_T0_NS] = 1000 + (uint64_t)e * 16 * 10000;
+		f[PB_CPU] = 2;
+		f[PB_BIN_NS] = 10000;
+		f[PB_N] = e ? 3 : 16;
+		for (unsigned int i = 0; i < f[PB_N]; i++)
+			f[PB_W0 + i] = 1000u * (unsigned)e + i + 1;
+		assert_int_equal(trace_writer_add(w, TEV_PROBE_BINS, f[PB_T0_NS], f), 0);
+	}
+	memset(f, 0, sizeof(f));
+	f[PI_SAMPLES] = 5000000000ULL;
+	f[PI_CPU] = 2;
+	f[PI_BIN_NS] = 10000;
+	f[PI_ITERS_PER_SAMPLE] = 64;
+	f[PI_PERIOD_P50_NS] = 900;
+	f[PI_PERIOD_P99_NS] = 1500;
+	f[PI_PERIOD_MAX_NS] = 40000;
+	f[PI_DROPPED_BINS] = 0;
+	f[PI_FIFO] = 1;
+	f[PI_MLOCKED] = 1;
+	assert_int_equal(trace_writer_add(w, TEV_PROBE_INFO, 5000000, f), 0);
+	/* A 16-character governor is cut to the field, never overflows. */
+	memset(f, 0, sizeof(f));
+	f[PO_CPU] = 4;
+	f[PO_ACTION] = TRACE_POLICY_OBSERVED;
+	assert_int_equal(trace_writer_add_text(w, TEV_CPU_POLICY, 5000001, f,
+					       "abcdefghijklmnopqrstuvwxyz"), 0);
+	assert_int_equal(trace_writer_close(w), 0);
+}
+
+static void test_new_events_roundtrip(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_stream_result res;
+	struct collected c = { 0 };
+	struct trace_info ti;
+	char err[SETTLE_ERR_LEN];
+	const struct trace_event *e;
+
+	write_new_events(fx->dir);
+	assert_int_equal(trace_read_dir(fx->dir, &ti, collect_cb, &c, &res, err, sizeof(err)), 0);
+	for (uint32_t id = TEV_CPU_REQUEST; id <= TEV_CAMPAIGN; id++)
+		assert_true(ti.declared[id]);
+	assert_int_equal(c.n, 10);
+
+	e = &c.ev[0];
+	assert_int_equal(e->desc->id, TEV_CAMPAIGN);
+	assert_true(e->f[CA_SEED] == 0xfeedfacecafebeefULL);
+	assert_int_equal(e->f[CA_GAP_MAX_US], 80000);
+	assert_int_equal(e->f[CA_WARMUP], 4);
+	e = &c.ev[1];
+	assert_int_equal(e->desc->id, TEV_CPU_REQUEST);
+	assert_int_equal(e->ts_ns, 900);
+	assert_int_equal(e->f[RQ_ID], 11);
+	assert_int_equal(e->f[RQ_TS_NS], 900);
+	assert_int_equal(e->f[RQ_FROM_KHZ], 729600);
+	assert_int_equal(e->f[RQ_TO_KHZ], 1420800);
+	assert_int_equal(e->f[RQ_SOURCE], 0);
+	e = &c.ev[2];
+	assert_int_equal(e->desc->id, TEV_CPU_EFFECTIVE);
+	assert_int_equal(e->f[EF_TS_NS], 1500);
+	assert_int_equal(e->f[EF_PREV_TS_NS], 1480);
+	assert_int_equal(e->f[EF_CPU], 2);
+	assert_int_equal(e->f[EF_KHZ], 1420800);
+	assert_int_equal(e->f[EF_COST_NS], 700);
+	assert_int_equal(e->f[EF_SAMPLES], 5);
+	assert_int_equal(e->f[EF_READER], 2);
+	assert_int_equal(e->f[EF_STATUS], 1);
+	e = &c.ev[3];
+	assert_int_equal(e->desc->id, TEV_CPU_LIMITS);
+	assert_int_equal(e->f[LM_CPU], 3);
+	assert_int_equal(e->f[LM_MIN_KHZ], 115200);
+	assert_int_equal(e->f[LM_MAX_KHZ], 2201600);
+	assert_int_equal(e->f[LM_CUR_KHZ], 0);
+	e = &c.ev[4];
+	assert_int_equal(e->desc->id, TEV_CPU_POLICY);
+	assert_int_equal(e->f[PO_ACTION], 1);
+	assert_int_equal(e->f[PO_MAX_KHZ], 2201600);
+	assert_int_equal(e->f[PO_GOVERNOR], 0);
+	assert_string_equal(e->text, "schedutil");
+	e = &c.ev[5];
+	assert_int_equal(e->desc->id, TEV_STEP);
+	assert_int_equal(e->ts_ns, 1700);		/* clamped header */
+	assert_int_equal(e->f[ST_T_REQUEST_NS], 900);	/* exact payload */
+	assert_int_equal(e->f[ST_T_EXIT_NS], 1400);
+	assert_int_equal(e->f[ST_CUR_KHZ], 1420800);
+	assert_int_equal(e->f[ST_SEQ], 5);
+	assert_int_equal(e->f[ST_FLAGS], 3);
+	assert_int_equal(e->f[ST_ERR], 114);
+	for (int k = 0; k < 2; k++) {
+		e = &c.ev[6 + k];
+		assert_int_equal(e->desc->id, TEV_PROBE_BINS);
+		assert_int_equal(e->f[PB_T0_NS], 1000 + (uint64_t)k * 160000);
+		assert_int_equal(e->f[PB_BIN_NS], 10000);
+		assert_int_equal(e->f[PB_N], k ? 3 : 16);
+		for (unsigned int i = 0; i < TRACE_PROBE_BINS_PER_EVENT; i++)
+			assert_int_equal(e->f[PB_W0 + i],
+					 i < e->f[PB_N] ? 1000u * (unsigned)k + i + 1 : 0);
+	}
+	e = &c.ev[8];
+	assert_int_equal(e->desc->id, TEV_PROBE_INFO);
+	assert_true(e->f[PI_SAMPLES] == 5000000000ULL);
+	assert_int_equal(e->f[PI_ITERS_PER_SAMPLE], 64);
+	assert_int_equal(e->f[PI_PERIOD_MAX_NS], 40000);
+	assert_int_equal(e->f[PI_FIFO], 1);
+	assert_int_equal(e->f[PI_MLOCKED], 1);
+	e = &c.ev[9];
+	assert_int_equal(e->desc->id, TEV_CPU_POLICY);
+	assert_int_equal(e->f[PO_ACTION], 255);
+	assert_string_equal(e->text, "abcdefghijklmnop");
+	collected_free(&c);
+	(void)res;
+}
+
+/* Payload sizes are part of the format (Documentation/trace-format.rst). */
+static void test_new_event_sizes(void **state)
+{
+	static const struct { uint32_t id; const char *name; unsigned int bytes; } want[] = {
+		{ TEV_CPU_REQUEST, "cpu_request", 32 },
+		{ TEV_CPU_EFFECTIVE, "cpu_effective", 48 },
+		{ TEV_CPU_LIMITS, "cpu_limits", 24 },
+		{ TEV_CPU_POLICY, "cpu_policy", 40 },
+		{ TEV_STEP, "step", 52 },
+		{ TEV_PROBE_INFO, "probe_info", 44 },
+		{ TEV_PROBE_BINS, "probe_bins", 84 },
+		{ TEV_CAMPAIGN, "campaign", 40 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct trace_event_desc *d = trace_event_desc(want[i].id);
+
+		assert_non_null(d);
+		assert_string_equal(d->name, want[i].name);
+		assert_int_equal(trace_event_payload_bytes(d), want[i].bytes);
+		assert_true(d->nfields <= TRACE_MAX_FIELDS);
+	}
+	assert_null(trace_event_desc(13));
+}
+
+/* Records whose length does not match their type are refused. */
+static void test_raw_record_checks(void **state)
+{
+	struct fixture *fx = *state;
+	struct trace_writer *w;
+	struct settle_rec_effective ef = { .type = SETTLE_REC_CPU_EFFECTIVE };
+	struct settle_rec_head h = { .type = 0 };
+
+	(void)state;
+	quiet_stderr(true);
+	w = open_writer(fx->dir, "settle.ko");
+	assert_int_equal(trace_writer_add_raw(w, &ef, sizeof(ef) - 8), -1);
+	assert_non_null(strstr(trace_writer_error(w), "expected 56"));
+	assert_int_equal(trace_writer_close(w), -1);
+	w = open_writer(fx->dir, "settle.ko");
+	assert_int_equal(trace_writer_add_raw(w, &h, sizeof(h)), -1);
+	assert_non_null(strstr(trace_writer_error(w), "unknown type 0"));
+	assert_int_equal(trace_writer_close(w), -1);
+	w = open_writer(fx->dir, "settle.ko");
+	assert_int_equal(trace_writer_add_raw(w, &h, 8), -1);
+	assert_non_null(strstr(trace_writer_error(w), "shorter than its head"));
+	assert_int_equal(trace_writer_close(w), -1);
+	quiet_stderr(false);
+}
+
+static void test_babeltrace2_new_events(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[4200], *out;
+
+	if (!have_babeltrace2())
+		skip();
+	write_new_events(fx->dir);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1", fx->dir);
+	assert_int_equal(run_cmd(cmd, &out), 0);
+	assert_null(strstr(out, " W "));
+	assert_null(strstr(out, " E "));
+	assert_int_equal(count_lines_with(out, "campaign:"), 1);
+	assert_int_equal(count_lines_with(out, "cpu_request:"), 1);
+	assert_int_equal(count_lines_with(out, "cpu_effective:"), 1);
+	assert_int_equal(count_lines_with(out, "cpu_limits:"), 1);
+	assert_int_equal(count_lines_with(out, "cpu_policy:"), 2);
+	assert_int_equal(count_lines_with(out, "step:"), 1);
+	assert_int_equal(count_lines_with(out, "probe_bins:"), 2);
+	assert_int_equal(count_lines_with(out, "probe_info:"), 1);
+	/* The governor is text to CTF readers, not 16 numbers. */
+	assert_non_null(strstr(out, "governor = \"schedutil\""));
+	assert_non_null(strstr(out, "governor = \"abcdefghijklmnop\""));
+	assert_non_null(strstr(out, "seed = 18369614221190020847"));
+	assert_non_null(strstr(out, "w15 = 16"));
+	assert_non_null(strstr(out, "prev_ts_ns = 1480"));
+	free(out);
+}
+
+
+/* bpf/record.h contexts against the kernel layouts (6.1, kmod/settle_trace.h). */
+static void test_new_tp_layouts(void **state)
+{
+	(void)state;
+	assert_int_equal(offsetof(struct settle_tp_cpu_request, id), 8);
+	assert_int_equal(offsetof(struct settle_tp_cpu_request, ts_ns), 16);
+	assert_int_equal(offsetof(struct settle_tp_cpu_request, cpu), 24);
+	assert_int_equal(offsetof(struct settle_tp_cpu_request, from_khz), 28);
+	assert_int_equal(offsetof(struct settle_tp_cpu_request, to_khz), 32);
+	assert_int_equal(offsetof(struct settle_tp_cpu_request, source), 36);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, id), 8);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, ts_ns), 16);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, prev_ts_ns), 24);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, cpu), 32);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, khz), 36);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, cost_ns), 40);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, samples), 44);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, reader), 48);
+	assert_int_equal(offsetof(struct settle_tp_cpu_effective, status), 52);
+	assert_int_equal(offsetof(struct settle_tp_cpu_limits, ts_ns), 8);
+	assert_int_equal(offsetof(struct settle_tp_cpu_limits, cpu), 16);
+	assert_int_equal(offsetof(struct settle_tp_cpu_limits, min_khz), 20);
+	assert_int_equal(offsetof(struct settle_tp_cpu_limits, max_khz), 24);
+	assert_int_equal(offsetof(struct settle_tp_cpu_limits, cur_khz), 28);
+	assert_int_equal(offsetof(struct settle_tp_cpu_policy, ts_ns), 8);
+	assert_int_equal(offsetof(struct settle_tp_cpu_policy, cpu), 16);
+	assert_int_equal(offsetof(struct settle_tp_cpu_policy, action), 20);
+	assert_int_equal(offsetof(struct settle_tp_cpu_policy, min_khz), 24);
+	assert_int_equal(offsetof(struct settle_tp_cpu_policy, max_khz), 28);
+	assert_int_equal(offsetof(struct settle_tp_cpu_policy, governor), 32);
+	assert_int_equal(sizeof(((struct settle_tp_cpu_policy *)0)->governor), 16);
+	assert_int_equal(offsetof(struct settle_tp_cpu_frequency_limits, min_freq), 8);
+	assert_int_equal(offsetof(struct settle_tp_cpu_frequency_limits, max_freq), 12);
+	assert_int_equal(offsetof(struct settle_tp_cpu_frequency_limits, cpu_id), 16);
+	/* Ring-buffer records: padding-free, 8-byte multiples. */
+	assert_int_equal(sizeof(struct settle_rec_head), SETTLE_REC_HEAD_BYTES);
+	assert_int_equal(sizeof(struct settle_rec_request), 40);
+	assert_int_equal(sizeof(struct settle_rec_effective), 56);
+	assert_int_equal(sizeof(struct settle_rec_limits), 40);
+	assert_int_equal(sizeof(struct settle_rec_policy), 56);
+	assert_int_equal(offsetof(struct settle_rec_policy, governor), 40);
+}
+
 static void read_meta(const char *dir, struct trace_info *ti)
 {
 	char err[SETTLE_ERR_LEN];
@@ -484,13 +780,13 @@ static void test_forward_compat(void **state)
 
 	write_many(fx->dir, 2);
 	m = (char *)slurp(path_join(fx->dir, TRACE_METADATA_FILE), &len);
-	assert_true(asprintf(&m2, "%s\nevent {\n\tname = gpu_step;\n\tid = 9;\n\tstream_id = 0;\n"
+	assert_true(asprintf(&m2, "%s\nevent {\n\tname = gpu_step;\n\tid = 200;\n\tstream_id = 0;\n"
 			     "\tfields := struct {\n\t\tuint32_t khz;\n\t};\n};\n", m) > 0);
 	assert_int_equal(trace_parse_metadata(m2, strlen(m2), &ti, err, sizeof(err)), 0);
-	assert_true(ti.declared[9]);
+	assert_true(ti.declared[200]);
 
 	p = pkt + TRACE_PKT_HDR_BYTES;
-	put_le32(p + TRACE_EV_ID, 9);		/* future event, 4-byte payload */
+	put_le32(p + TRACE_EV_ID, 200);		/* future event, 4-byte payload */
 	put_le64(p + TRACE_EV_TS, 10);
 	put_le32(p + TRACE_EV_SIZE, 4);
 	p += TRACE_EV_HDR_BYTES + 4;
@@ -516,8 +812,8 @@ static void test_forward_compat(void **state)
 	assert_false(res.partial);
 
 	/* Not declared at all: corrupt. */
-	ti.declared[9] = false;
-	expect_stream_error(pkt, n + 8, &ti, "unknown event id 9");
+	ti.declared[200] = false;
+	expect_stream_error(pkt, n + 8, &ti, "unknown event id 200");
 	collected_free(&c);
 	free(m);
 	free(m2);
@@ -573,6 +869,11 @@ int run_trace_tests(void)
 		cmocka_unit_test_setup_teardown(test_metadata_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forward_compat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_events_roundtrip, setup, teardown),
+		cmocka_unit_test(test_new_event_sizes),
+		cmocka_unit_test(test_new_tp_layouts),
+		cmocka_unit_test_setup_teardown(test_raw_record_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_babeltrace2_new_events, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("CTF trace writer/reader", tests, NULL, NULL);
 }

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* settle probe cpu: run the throughput probe alone and characterise it. */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "cmds.h"
+#include "json_writer.h"
+#include "probe.h"
+#include "trace.h"
+#include "util.h"
+
+#define MAX_DURATION_S	3600
+#define MIN_BIN_US	1
+#define MAX_BIN_US	1000000
+
+static const char probe_usage[] =
+"Usage: settle probe cpu [--cpu N] [--duration SECONDS] [--bin-us US]\n"
+"                        [-o DIR [--force]] [--json [--pretty]] [--no-fifo]\n"
+"\n"
+"Run the CPU throughput probe alone: a dependent-chain loop pinned on CPU N\n"
+"that reads CLOCK_MONOTONIC after every chunk of work and adds the chunk's\n"
+"work to the throughput bin its end time falls in.  This is the probe that\n"
+"`settle step` runs during a campaign; run it alone to see what it can\n"
+"resolve on this machine and to compare it with other probes.\n"
+"\n"
+"Printed: samples (chunks), iterations per sample (calibrated at start so a\n"
+"chunk is as short as the clock read allows), the sample period p50/p99/max\n"
+"in ns (p50/p99 from a log-linear histogram, within 6% and never below the\n"
+"true value; max exact), the throughput per bin, and whether the probe ran\n"
+"under SCHED_FIFO with memory locked.  Without either, other tasks and page\n"
+"faults show up as gaps (see period max).\n"
+"\n"
+"Options:\n"
+"  --cpu N              CPU to pin on (default: the last online CPU)\n"
+"  -d, --duration SECS  how long to run, 1..3600 (default 2)\n"
+"  --bin-us US          throughput bin width in us, 1..1000000 (default 10)\n"
+"  -o, --output DIR     also write a settle trace with probe_info and\n"
+"                       probe_bins events (`settle report DIR` shows it)\n"
+"  -f, --force          reuse a non-empty DIR\n"
+"  --no-fifo            do not try SCHED_FIFO\n"
+"  --json               machine-readable output; -p, --pretty indents it\n"
+"  -h, --help           this text\n"
+"\n"
+"Exit status: 0 on success, 1 on any error (bad option, CPU not available,\n"
+"trace not writable).\n"
+"\n"
+"Examples:\n"
+"  settle probe cpu\n"
+"  settle probe cpu --cpu 2 --duration 10 --bin-us 100 -o probe-cpu2\n";
+
+struct bin_stats {
+	size_t n;
+	uint64_t p50, p1, max, min;	/* work per bin */
+	size_t zero;			/* bins with no work at all: gaps */
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The first and the last (partial) bin are left out. */
+static int bin_stats(const uint32_t *bins, size_t n, struct bin_stats *bs)
+{
+	uint32_t *v;
+	size_t m;
+
+	*bs = (struct bin_stats){ 0 };
+	if (n < 3)
+		return 0;
+	m = n - 2;
+	v = malloc(m * sizeof(*v));
+	if (!v)
+		return -1;
+	memcpy(v, bins + 1, m * sizeof(*v));
+	qsort(v, m, sizeof(*v), cmp_u32);
+	bs->n = m;
+	bs->min = v[0];
+	bs->p1 = v[(m - 1) * 10 / 1000];
+	bs->p50 = v[(m - 1) * 500 / 1000];
+	bs->max = v[m - 1];
+	for (size_t i = 0; i < m && !v[i]; i++)
+		bs->zero++;
+	free(v);
+	return 0;
+}
+
+static int last_online_cpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	/* The process's own mask, so a cpuset-restricted run still works. */
+	if (!sched_getaffinity(0, sizeof(set), &set))
+		for (int c = CPU_SETSIZE - 1; c >= 0; c--)
+			if (CPU_ISSET(c, &set))
+				return c;
+	return n > 0 ? (int)n - 1 : 0;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void rt_throttle_note(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/sched_rt_runtime_us", "r");
+	long v;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%ld", &v) == 1 && v >= 0)
+		p_warn("RT throttling is on (sched_rt_runtime_us=%ld): a SCHED_FIFO probe is "
+		       "suspended for the rest of every RT period; expect gaps", v);
+	fclose(f);
+}
+
+static int write_trace(const char *dir, bool force, const struct probe *p,
+		       const struct probe_stats *st, size_t nbins, uint64_t t_end)
+{
+	char err[SETTLE_ERR_LEN];
+	struct utsname uts;
+	struct trace_meta m;
+	struct trace_writer *w;
+	int ret;
+
+	if (uname(&uts)) {
+		p_err("uname() failed: %s", strerror(errno));
+		return -1;
+	}
+	m = (struct trace_meta){
+		.hostname = uts.nodename, .kernel_release = uts.release,
+		.machine = uts.machine, .settle_version = SETTLE_VERSION,
+		.source = "probe",
+	};
+	w = trace_writer_open(dir, &m, force, err, sizeof(err));
+	if (!w) {
+		p_err("%s", err);
+		return -1;
+	}
+	ret = probe_trace_bins(w, p, 0, nbins);
+	if (!ret)
+		ret = probe_trace_info(w, p, st, t_end);
+	if (ret)
+		p_err("writing trace '%s': %s", dir, trace_writer_error(w));
+	if (trace_writer_close(w) && !ret) {
+		p_err("closing trace '%s' failed", dir);
+		ret = -1;
+	}
+	return ret ? -1 : 0;
+}
+
+static void print_text(const struct probe_config *cfg, const struct probe_stats *st,
+		       const struct bin_stats *bs, uint64_t duration_s, size_t nbins)
+{
+	printf("probe:     cpu %d, %" PRIu64 " s, bins of %u ns (%zu complete)\n",
+	       cfg->cpu, duration_s, cfg->bin_ns, nbins);
+	printf("samples:   %" PRIu64 " (%" PRIu32 " chain steps each)\n", st->samples,
+	       st->iters_per_sample);
+	printf("period:    p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, max %" PRIu64 " ns\n",
+	       st->period_p50_ns, st->period_p99_ns, st->period_max_ns);
+	if (bs->n)
+		printf("work/bin:  p50 %" PRIu64 ", p1 %" PRIu64 ", min %" PRIu64
+		       ", max %" PRIu64 "; %zu of %zu bins empty\n",
+		       bs->p50, bs->p1, bs->min, bs->max, bs->zero, bs->n);
+	else
+		printf("work/bin:  - (fewer than 3 bins)\n");
+	printf("fifo:      %s\nmlocked:   %s\n", st->fifo ? "yes" : "no",
+	       st->mlocked ? "yes" : "no");
+	if (st->dropped_bins)
+		printf("dropped:   %" PRIu64 " bins past capacity\n", st->dropped_bins);
+	printf("\nperiod: time from one clock read to the next (one chunk of work);\n"
+	       "work/bin: chain steps per bin, first and last bin left out; an empty\n"
+	       "bin means the probe did not run at all for a whole bin.\n");
+}
+
+static void print_json(const struct probe_config *cfg, const struct probe_stats *st,
+		       const struct bin_stats *bs, uint64_t duration_s, size_t nbins,
+		       bool pretty)
+{
+	json_writer_t *w = jsonw_new(stdout);
+
+	if (!w)
+		return;
+	jsonw_pretty(w, pretty);
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "cpu", (uint64_t)cfg->cpu);
+	jsonw_uint_field(w, "duration_s", duration_s);
+	jsonw_uint_field(w, "bin_ns", cfg->bin_ns);
+	jsonw_uint_field(w, "bins", nbins);
+	jsonw_uint_field(w, "samples", st->samples);
+	jsonw_uint_field(w, "iters_per_sample", st->iters_per_sample);
+	jsonw_uint_field(w, "period_p50_ns", st->period_p50_ns);
+	jsonw_uint_field(w, "period_p99_ns", st->period_p99_ns);
+	jsonw_uint_field(w, "period_max_ns", st->period_max_ns);
+	jsonw_uint_field(w, "dropped_bins", st->dropped_bins);
+	jsonw_name(w, "fifo");
+	jsonw_bool(w, st->fifo);
+	jsonw_name(w, "mlocked");
+	jsonw_bool(w, st->mlocked);
+	jsonw_name(w, "work_per_bin");
+	if (bs->n) {
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "p50", bs->p50);
+		jsonw_uint_field(w, "p1", bs->p1);
+		jsonw_uint_field(w, "min", bs->min);
+		jsonw_uint_field(w, "max", bs->max);
+		jsonw_uint_field(w, "empty_bins", bs->zero);
+		jsonw_end_object(w);
+	} else {
+		jsonw_null(w);
+	}
+	jsonw_end_object(w);
+	jsonw_destroy(&w);
+}
+
+static int probe_cpu_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "bin-us", required_argument, NULL, 'b' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "no-fifo", no_argument, NULL, 'F' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct probe_config cfg = { .cpu = -1, .bin_ns = PROBE_DEFAULT_BIN_NS,
+				    .want_fifo = true };
+	uint64_t v, duration = 2, t_end;
+	const char *out = NULL;
+	bool json = false, pretty = false, force = false;
+	char err[SETTLE_ERR_LEN];
+	struct probe_stats st;
+	struct bin_stats bs;
+	struct probe *p;
+	struct timespec ts;
+	size_t nbins;
+	int c, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:o:fph", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (parse_u64("--cpu", optarg, 0, CPU_SETSIZE - 1, &v))
+				return 1;
+			cfg.cpu = (int)v;
+			break;
+		case 'd':
+			if (parse_u64("--duration", optarg, 1, MAX_DURATION_S, &duration))
+				return 1;
+			break;
+		case 'b':
+			if (parse_u64("--bin-us", optarg, MIN_BIN_US, MAX_BIN_US, &v))
+				return 1;
+			cfg.bin_ns = (uint32_t)(v * 1000);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'F':
+			cfg.want_fifo = false;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			json = pretty = true;
+			break;
+		case 'h':
+			fputs(probe_usage, stdout);
+			return 0;
+		default:
+			fputs("Try 'settle probe --help'.\n", stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		p_err("unexpected argument '%s' (try 'settle probe --help')", argv[optind]);
+		return 1;
+	}
+	if (out && trace_output_check(out, force, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	if (cfg.cpu < 0)
+		cfg.cpu = last_online_cpu();
+	/* One spare second: the loop stops a little after the deadline. */
+	cfg.capacity_ns = (duration + 1) * 1000000000ULL;
+	if (cfg.want_fifo)
+		rt_throttle_note();
+
+	if (probe_start(&cfg, &p, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	ts.tv_sec = (time_t)duration;
+	ts.tv_nsec = 0;
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+	nbins = probe_bins_done(p);
+	if (probe_stop(p, &st)) {
+		p_err("stopping the probe thread failed");
+		goto out;
+	}
+	t_end = mono_ns();
+	if (bin_stats(probe_bins(p), nbins, &bs)) {
+		p_err("out of memory");
+		goto out;
+	}
+	if (out && write_trace(out, force, p, &st, nbins, t_end))
+		goto out;
+	if (json)
+		print_json(&cfg, &st, &bs, duration, nbins, pretty);
+	else
+		print_text(&cfg, &st, &bs, duration, nbins);
+	if (fflush(stdout) || ferror(stdout)) {
+		p_err("writing the output failed");
+		goto out;
+	}
+	ret = 0;
+out:
+	probe_free(p);
+	return ret;
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(probe_usage, stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(probe_usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "cpu")) {
+		p_err("unknown probe '%s': only 'cpu' exists yet (GPU is planned)", argv[1]);
+		return 1;
+	}
+	return probe_cpu_run(argc - 1, argv + 1);
+}

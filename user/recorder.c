@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * BPF capture for `settle record` and `settle step`.  Which programs run is
+ * table-driven: one row per kernel event with the layout the BPF side was
+ * compiled for, checked against tracefs before anything is attached.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "record.skel.h"
+#include "recorder.h"
+#include "tpformat.h"
+#include "util.h"
+
+#define FIELD(type, m) { #m, offsetof(type, m), sizeof(((type *)0)->m) }
+
+static const struct tp_field_req cpufreq_fields[] = {
+	FIELD(struct settle_tp_cpufreq, id),
+	FIELD(struct settle_tp_cpufreq, ts_ns),
+	FIELD(struct settle_tp_cpufreq, cpu),
+	FIELD(struct settle_tp_cpufreq, old_khz),
+	FIELD(struct settle_tp_cpufreq, new_khz),
+};
+
+static const struct tp_field_req cpu_request_fields[] = {
+	FIELD(struct settle_tp_cpu_request, id),
+	FIELD(struct settle_tp_cpu_request, ts_ns),
+	FIELD(struct settle_tp_cpu_request, cpu),
+	FIELD(struct settle_tp_cpu_request, from_khz),
+	FIELD(struct settle_tp_cpu_request, to_khz),
+	FIELD(struct settle_tp_cpu_request, source),
+};
+
+static const struct tp_field_req cpu_effective_fields[] = {
+	FIELD(struct settle_tp_cpu_effective, id),
+	FIELD(struct settle_tp_cpu_effective, ts_ns),
+	FIELD(struct settle_tp_cpu_effective, prev_ts_ns),
+	FIELD(struct settle_tp_cpu_effective, cpu),
+	FIELD(struct settle_tp_cpu_effective, khz),
+	FIELD(struct settle_tp_cpu_effective, cost_ns),
+	FIELD(struct settle_tp_cpu_effective, samples),
+	FIELD(struct settle_tp_cpu_effective, reader),
+	FIELD(struct settle_tp_cpu_effective, status),
+};
+
+static const struct tp_field_req cpu_limits_fields[] = {
+	FIELD(struct settle_tp_cpu_limits, ts_ns),
+	FIELD(struct settle_tp_cpu_limits, cpu),
+	FIELD(struct settle_tp_cpu_limits, min_khz),
+	FIELD(struct settle_tp_cpu_limits, max_khz),
+	FIELD(struct settle_tp_cpu_limits, cur_khz),
+};
+
+static const struct tp_field_req cpu_policy_fields[] = {
+	FIELD(struct settle_tp_cpu_policy, ts_ns),
+	FIELD(struct settle_tp_cpu_policy, cpu),
+	FIELD(struct settle_tp_cpu_policy, action),
+	FIELD(struct settle_tp_cpu_policy, min_khz),
+	FIELD(struct settle_tp_cpu_policy, max_khz),
+	FIELD(struct settle_tp_cpu_policy, governor),
+};
+
+static const struct tp_field_req cpu_frequency_fields[] = {
+	FIELD(struct settle_tp_cpu_frequency, state),
+	FIELD(struct settle_tp_cpu_frequency, cpu_id),
+};
+
+static const struct tp_field_req cpu_frequency_limits_fields[] = {
+	FIELD(struct settle_tp_cpu_frequency_limits, min_freq),
+	FIELD(struct settle_tp_cpu_frequency_limits, max_freq),
+	FIELD(struct settle_tp_cpu_frequency_limits, cpu_id),
+};
+
+#define FIELDS(a) a, ARRAY_SIZE(a)
+static const struct hook {
+	bool settle;		/* settle.ko mode; else the fallback */
+	const char *sys, *event;
+	const char *prog;	/* BPF program in record.bpf.c */
+	const struct tp_field_req *fields;
+	size_t nfields;
+} hooks[] = {
+	{ true, "settle", "cpufreq_pre", "settle_cpufreq_pre", FIELDS(cpufreq_fields) },
+	{ true, "settle", "cpufreq_post", "settle_cpufreq_post", FIELDS(cpufreq_fields) },
+	{ true, "settle", "cpu_request", "settle_cpu_request", FIELDS(cpu_request_fields) },
+	{ true, "settle", "cpu_effective", "settle_cpu_effective", FIELDS(cpu_effective_fields) },
+	{ true, "settle", "cpu_limits", "settle_cpu_limits", FIELDS(cpu_limits_fields) },
+	{ true, "settle", "cpu_policy", "settle_cpu_policy", FIELDS(cpu_policy_fields) },
+	{ false, "power", "cpu_frequency", "settle_cpu_frequency", FIELDS(cpu_frequency_fields) },
+	{ false, "power", "cpu_frequency_limits", "settle_cpu_frequency_limits",
+	  FIELDS(cpu_frequency_limits_fields) },
+};
+
+struct recorder {
+	struct record_bpf *skel;
+	struct ring_buffer *rb;
+	struct trace_writer *w;
+	bool use_settle;
+	bool attached;
+	bool failed;		/* a record could not be written */
+	int ncpus;
+	int lost_fd;
+	char events[512];
+	struct recorder_stats st;
+};
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *find_tracefs(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[128];
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/events", dirs[i]);
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			return dirs[i];
+	}
+	return NULL;
+}
+
+/* Refuses to attach to an event whose layout the BPF code would misread. */
+static int check_event(const char *tracefs, const struct hook *h)
+{
+	char path[256], name[128], err[SETTLE_ERR_LEN], *text;
+	size_t len = 0, n;
+	FILE *f;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, h->sys, h->event);
+	snprintf(name, sizeof(name), "%s:%s", h->sys, h->event);
+	f = fopen(path, "r");
+	if (!f) {
+		p_err("cannot read the format of %s at '%s': %s%s", name, path,
+		      strerror(errno), h->settle && errno == ENOENT ?
+		      " (settle.ko older than this settle? rebuild and reload it)" : "");
+		return -1;
+	}
+	text = malloc(65536);
+	if (!text) {
+		p_err("out of memory");
+		goto out;
+	}
+	while (len < 65535 && (n = fread(text + len, 1, 65535 - len, f)) > 0)
+		len += n;
+	text[len] = '\0';
+	if (ferror(f)) {
+		p_err("reading '%s' failed", path);
+		goto out;
+	}
+	if (tpfmt_check(name, text, h->fields, h->nfields, err, sizeof(err))) {
+		p_err("%s; refusing to attach (settle and the kernel disagree on this event's layout, see '%s')",
+		      err, path);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(text);
+	fclose(f);
+	return ret;
+}
+
+struct recorder *recorder_open(bool require_settle, bool verbose_arg)
+{
+	struct recorder *r;
+	const char *tracefs;
+	char path[256];
+	size_t len = 0;
+	int err;
+
+	tracefs = find_tracefs();
+	if (!tracefs) {
+		p_err("tracefs not found at /sys/kernel/tracing or /sys/kernel/debug/tracing "
+		      "(mount it: mount -t tracefs nodev /sys/kernel/tracing)");
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		p_err("out of memory");
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/events/settle", tracefs);
+	r->use_settle = access(path, F_OK) == 0;
+	if (!r->use_settle && require_settle) {
+		p_err("settle.ko's tracepoints are missing ('%s'): is settle.ko loaded?", path);
+		goto fail;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		if (hooks[i].settle != r->use_settle)
+			continue;
+		if (check_event(tracefs, &hooks[i]))
+			goto fail;
+		len += (size_t)snprintf(r->events + len, sizeof(r->events) - len, "%s%s:%s",
+					len ? ", " : "", hooks[i].sys, hooks[i].event);
+	}
+	if (!r->use_settle)
+		p_warn("settle.ko is not loaded (no '%s'): FALLING BACK to power:cpu_frequency\n"
+		       "    and power:cpu_frequency_limits.  This trace will NOT contain requests,\n"
+		       "    driver entry/exit (cpufreq_pre/post), stall times, effective-frequency\n"
+		       "    changes or transition ids -- only when each CPU's frequency and limits\n"
+		       "    changed, timestamped when the event fired.  Load settle.ko to measure.",
+		       path);
+
+	verbose = verbose_arg;
+	libbpf_set_print(libbpf_print);
+	r->ncpus = libbpf_num_possible_cpus();
+	if (r->ncpus <= 0) {
+		p_err("cannot determine the number of possible CPUs: %s", strerror(-r->ncpus));
+		goto fail;
+	}
+	r->skel = record_bpf__open();
+	if (!r->skel) {
+		p_err("opening the BPF object failed: %s", strerror(errno));
+		goto fail;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
+		struct bpf_program *prog =
+			bpf_object__find_program_by_name(r->skel->obj, hooks[i].prog);
+
+		if (!prog) {
+			p_err("BPF program '%s' missing from the object (build mismatch)",
+			      hooks[i].prog);
+			goto fail;
+		}
+		bpf_program__set_autoload(prog, hooks[i].settle == r->use_settle);
+	}
+	err = record_bpf__load(r->skel);
+	if (err) {
+		p_err("loading the BPF programs failed: %s (needs root or CAP_BPF+CAP_PERFMON; -v shows the verifier log)",
+		      strerror(-err));
+		goto fail;
+	}
+	r->lost_fd = bpf_map__fd(r->skel->maps.lost);
+	return r;
+fail:
+	recorder_free(r);
+	return NULL;
+}
+
+bool recorder_uses_settle(const struct recorder *r)
+{
+	return r->use_settle;
+}
+
+const char *recorder_source(const struct recorder *r)
+{
+	return r->use_settle ? "settle.ko" : "fallback";
+}
+
+const char *recorder_events(const struct recorder *r)
+{
+	return r->events;
+}
+
+const struct recorder_stats *recorder_stats(const struct recorder *r)
+{
+	return &r->st;
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct recorder *r = ctx;
+	const struct settle_rec_head *h = data;
+
+	/* Checks the length against the type, then writes. */
+	if (trace_writer_add_raw(r->w, data, len)) {
+		r->failed = true;
+		return -EIO;
+	}
+	r->st.records++;
+	r->st.by_type[h->type]++;	/* valid: add_raw accepted it */
+	return 0;
+}
+
+int recorder_attach(struct recorder *r, struct trace_writer *w)
+{
+	int err;
+
+	r->w = w;
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_record, r, NULL);
+	if (!r->rb) {
+		p_err("creating the ring buffer reader failed: %s", strerror(errno));
+		return -1;
+	}
+	err = record_bpf__attach(r->skel);
+	if (err) {
+		p_err("attaching to %s failed: %s", r->events, strerror(-err));
+		return -1;
+	}
+	r->attached = true;
+	return 0;
+}
+
+static int check_rb(struct recorder *r, int ret, const char *what)
+{
+	if (ret == -EINTR)
+		return 0;
+	if (ret >= 0)
+		return 0;
+	if (r->failed)
+		p_err("%s", trace_writer_error(r->w));
+	else
+		p_err("%s the ring buffer failed: %s", what, strerror(-ret));
+	return -1;
+}
+
+int recorder_poll(struct recorder *r, int timeout_ms)
+{
+	if (!timeout_ms)
+		return check_rb(r, ring_buffer__consume(r->rb), "reading");
+	return check_rb(r, ring_buffer__poll(r->rb, timeout_ms), "reading");
+}
+
+static int read_lost(struct recorder *r, uint64_t *total)
+{
+	uint64_t vals[r->ncpus];
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(r->lost_fd, &zero, vals))
+		return -errno;
+	*total = 0;
+	for (int i = 0; i < r->ncpus; i++)
+		*total += vals[i];
+	return 0;
+}
+
+/* Lost records first, then the packet, so the counter lands in this packet. */
+int recorder_sync(struct recorder *r)
+{
+	int err = read_lost(r, &r->st.lost);
+
+	if (err) {
+		p_err("reading the lost-record counter failed: %s", strerror(-err));
+		return -1;
+	}
+	if (trace_writer_lost(r->w, mono_ns(), r->st.lost) || trace_writer_flush(r->w)) {
+		p_err("%s", trace_writer_error(r->w));
+		return -1;
+	}
+	return 0;
+}
+
+int recorder_finish(struct recorder *r)
+{
+	/* Stop the producers before the final drain so nothing is left behind. */
+	if (r->attached)
+		record_bpf__detach(r->skel);
+	r->attached = false;
+	if (check_rb(r, ring_buffer__consume(r->rb), "draining"))
+		return -1;
+	return recorder_sync(r);
+}
+
+void recorder_free(struct recorder *r)
+{
+	if (!r)
+		return;
+	ring_buffer__free(r->rb);
+	record_bpf__destroy(r->skel);
+	free(r);
+}

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * settle step: drive a planned sequence of CPU frequency steps through
+ * /dev/settle and record them, settle.ko's events and the throughput probe
+ * into one trace.  Options, the plan and all checks are in step_plan.c;
+ * this file is the part that touches the kernel.
+ *
+ * One thread does the stepping, the ring-buffer draining and the trace
+ * writing (so the writer needs no lock), pinned to a CPU other than the
+ * measured one; the probe thread is alone on the measured CPU.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "../kmod/uapi/settle.h"
+#include "cmds.h"
+#include "probe.h"
+#include "recorder.h"
+#include "step.h"
+#include "trace.h"
+#include "util.h"
+
+#define NS_PER_MS	1000000ULL
+#define NS_PER_S	1000000000ULL
+/* Failed steps printed one by one; the rest only counted. */
+#define MAX_REPORTED_FAILURES	5
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct run {
+	const struct step_opts *o;
+	int fd;
+	struct trace_writer *w;
+	struct recorder *rec;
+	struct probe *probe;
+	size_t bins_written;
+	uint64_t next_flush;
+	uint64_t start_ns;
+	struct step_rng rng;
+	/* progress */
+	bool tty;
+	uint64_t last_draw;
+	unsigned int last_decile;
+	/* results */
+	uint32_t seq;
+	size_t done;		/* plan items issued */
+	uint64_t ok, failed, already, inserted;
+};
+
+static int open_settle(struct settle_version *v)
+{
+	int fd = open(SETTLE_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		switch (errno) {
+		case ENOENT:
+			p_err("%s does not exist: settle.ko is not loaded (insmod settle.ko)",
+			      SETTLE_DEV_PATH);
+			break;
+		case EBUSY:
+			p_err("another controller holds %s (one at a time: is another settle step running?)",
+			      SETTLE_DEV_PATH);
+			break;
+		case EPERM:
+		case EACCES:
+			p_err("cannot open %s: needs root (CAP_SYS_ADMIN)", SETTLE_DEV_PATH);
+			break;
+		default:
+			p_err("cannot open %s: %s", SETTLE_DEV_PATH, strerror(errno));
+		}
+		return -1;
+	}
+	memset(v, 0, sizeof(*v));
+	if (ioctl(fd, SETTLE_IOC_VERSION, v)) {
+		p_err("SETTLE_IOC_VERSION on %s failed: %s (not settle.ko's device, or a settle.ko older than this settle)",
+		      SETTLE_DEV_PATH, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (v->api != SETTLE_API_VERSION) {
+		p_err("settle.ko speaks control API %u but this settle needs %u: build both from the same tree",
+		      v->api, SETTLE_API_VERSION);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint32_t clamp32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* Probe bins as probe_bins events, 16 per event; `final` writes the tail. */
+static int write_probe_bins(struct run *r, bool final)
+{
+	uint64_t f[TRACE_MAX_FIELDS];
+	size_t done;
+	const uint32_t *bins;
+	uint64_t t0;
+	uint32_t bin_ns;
+
+	if (!r->probe)
+		return 0;
+	done = probe_bins_done(r->probe);
+	bins = probe_bins(r->probe);
+	t0 = probe_t0_ns(r->probe);
+	bin_ns = probe_bin_ns(r->probe);
+	while (done - r->bins_written >= TRACE_PROBE_BINS_PER_EVENT ||
+	       (final && done > r->bins_written)) {
+		size_t n = done - r->bins_written;
+
+		if (n > TRACE_PROBE_BINS_PER_EVENT)
+			n = TRACE_PROBE_BINS_PER_EVENT;
+		memset(f, 0, sizeof(f));
+		f[PB_T0_NS] = t0 + (uint64_t)r->bins_written * bin_ns;
+		f[PB_CPU] = (uint32_t)r->o->cpu;
+		f[PB_BIN_NS] = bin_ns;
+		f[PB_N] = n;
+		for (size_t i = 0; i < n; i++)
+			f[PB_W0 + i] = bins[r->bins_written + i];
+		if (trace_writer_add(r->w, TEV_PROBE_BINS, f[PB_T0_NS], f)) {
+			p_err("%s", trace_writer_error(r->w));
+			return -1;
+		}
+		r->bins_written += n;
+	}
+	return 0;
+}
+
+/*
+ * Drains the ring buffer and, every RECORDER_FLUSH_INTERVAL_NS, the probe
+ * bins and the packet, while waiting for `until`.  Returns early on a stop
+ * request.
+ */
+static int service(struct run *r, uint64_t until)
+{
+	for (;;) {
+		uint64_t now = mono_ns(), wake;
+		struct timespec ts;
+
+		if (recorder_poll(r->rec, 0))
+			return -1;
+		if (now >= r->next_flush) {
+			if (write_probe_bins(r, false) || recorder_sync(r->rec))
+				return -1;
+			r->next_flush = now + RECORDER_FLUSH_INTERVAL_NS;
+		}
+		if (now >= until || stop_requested)
+			return 0;
+		wake = until < r->next_flush ? until : r->next_flush;
+		ts.tv_sec = (time_t)(wake / NS_PER_S);
+		ts.tv_nsec = (long)(wake % NS_PER_S);
+		/* EINTR (a signal) just ends this wait early. */
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+}
+
+static void progress(struct run *r, size_t n, const struct step_item *it, bool last)
+{
+	uint64_t now = mono_ns(), el = now - r->start_ns;
+	double elapsed = (double)el / NS_PER_S;
+	double eta = r->done ? elapsed / (double)r->done * (double)(n - r->done) : 0;
+	unsigned int decile = (unsigned int)(r->done * 10 / n);
+
+	if (r->tty) {
+		if (!last && now - r->last_draw < 100 * NS_PER_MS)
+			return;
+		r->last_draw = now;
+		fprintf(stderr, "\r\033[Ksettle step: step %zu/%zu  %u -> %u kHz  %.1f s elapsed, ETA %.1f s%s",
+			r->done, n, it->from_khz, it->to_khz, elapsed, eta, last ? "\n" : "");
+		return;
+	}
+	if (decile > r->last_decile) {
+		r->last_decile = decile;
+		fprintf(stderr, "settle step: %u%% (step %zu/%zu), %.1f s elapsed, ETA %.1f s\n",
+			decile * 10, r->done, n, elapsed, eta);
+	}
+}
+
+/*
+ * One SETTLE_IOC_CPU_STEP, recorded whatever happens.  Returns the positive
+ * errno (0: ok) or -1 if the trace cannot be written; *t_req gets the
+ * request time to schedule the next step from.
+ */
+static int do_step(struct run *r, uint32_t from, uint32_t to, uint32_t flags,
+		   uint64_t *t_req)
+{
+	struct settle_cpu_step s = { .cpu = (uint32_t)r->o->cpu, .target_khz = to };
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+	uint64_t before = mono_ns();
+	int e = ioctl(r->fd, SETTLE_IOC_CPU_STEP, &s) ? errno : 0;
+
+	if (e) {
+		/* The kernel times nothing it refused: keep our own bracket. */
+		s = (struct settle_cpu_step){ .t_request_ns = before, .t_exit_ns = mono_ns() };
+	}
+	f[ST_ID] = s.id;
+	f[ST_T_REQUEST_NS] = s.t_request_ns;
+	f[ST_T_EXIT_NS] = s.t_exit_ns;
+	f[ST_CPU] = (uint32_t)r->o->cpu;
+	f[ST_FROM_KHZ] = from;
+	f[ST_TO_KHZ] = to;
+	f[ST_CUR_KHZ] = s.cur_khz;
+	f[ST_SEQ] = r->seq++;
+	f[ST_FLAGS] = flags;
+	f[ST_ERR] = (uint32_t)e;
+	if (trace_writer_add(r->w, TEV_STEP, s.t_request_ns, f)) {
+		p_err("%s", trace_writer_error(r->w));
+		return -1;
+	}
+	*t_req = s.t_request_ns;
+	if (!e) {
+		r->ok++;
+	} else if (e == EALREADY && (flags & TRACE_STEP_POSITION)) {
+		/* Positioning found the CPU already there: that is the goal. */
+		r->already++;
+	} else {
+		r->failed++;
+		if (r->failed <= MAX_REPORTED_FAILURES) {
+			if (r->tty)
+				fputc('\n', stderr);
+			p_warn("step %u (%u -> %u kHz%s) failed: %s (errno %d); recorded in the trace%s",
+			       r->seq - 1, from, to,
+			       flags & TRACE_STEP_WARMUP ? ", warm-up" :
+			       flags & TRACE_STEP_POSITION ? ", positioning" : "",
+			       strerror(e), e, r->failed == MAX_REPORTED_FAILURES ?
+			       " (further failures are only counted)" : "");
+		}
+	}
+	return e;
+}
+
+static int write_campaign(struct run *r, const struct settle_version *v)
+{
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+
+	f[CA_SEED] = r->o->seed;
+	f[CA_CPU] = (uint32_t)r->o->cpu;
+	f[CA_COUNT] = clamp32(r->o->count);
+	f[CA_GAP_MIN_US] = clamp32(r->o->gap_min_ms * 1000);
+	f[CA_GAP_MAX_US] = clamp32(r->o->gap_max_ms * 1000);
+	f[CA_READER] = v->reader;
+	f[CA_SAMPLE_PERIOD_NS] = v->sample_period_ns;
+	f[CA_KPROBES] = v->kprobes;
+	f[CA_WARMUP] = clamp32(r->o->warmup);
+	if (trace_writer_add(r->w, TEV_CAMPAIGN, mono_ns(), f)) {
+		p_err("%s", trace_writer_error(r->w));
+		return -1;
+	}
+	return 0;
+}
+
+static int finish_probe(struct run *r, struct probe_stats *st)
+{
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+	int ret;
+
+	ret = probe_stop(r->probe, st);
+	if (ret)
+		p_warn("stopping the probe failed: %s", strerror(ret < 0 ? -ret : ret));
+	if (write_probe_bins(r, true))
+		return -1;
+	f[PI_SAMPLES] = st->samples;
+	f[PI_CPU] = (uint32_t)r->o->cpu;
+	f[PI_BIN_NS] = probe_bin_ns(r->probe);
+	f[PI_ITERS_PER_SAMPLE] = st->iters_per_sample;
+	f[PI_PERIOD_P50_NS] = clamp32(st->period_p50_ns);
+	f[PI_PERIOD_P99_NS] = clamp32(st->period_p99_ns);
+	f[PI_PERIOD_MAX_NS] = clamp32(st->period_max_ns);
+	f[PI_DROPPED_BINS] = clamp32(st->dropped_bins);
+	f[PI_FIFO] = st->fifo;
+	f[PI_MLOCKED] = st->mlocked;
+	if (trace_writer_add(r->w, TEV_PROBE_INFO, mono_ns(), f)) {
+		p_err("%s", trace_writer_error(r->w));
+		return -1;
+	}
+	return 0;
+}
+
+static void print_plan(const struct step_opts *o, const struct step_plan *p,
+		       int ctl_cpu, uint64_t est_ns)
+{
+	fprintf(stderr, "settle step: cpu %d (controller on cpu %d), rates", o->cpu, ctl_cpu);
+	for (size_t i = 0; i < o->nrates; i++)
+		fprintf(stderr, "%s%u", i ? ", " : " ", o->rates[i]);
+	fprintf(stderr, " kHz\nsettle step: plan: %zu ordered pairs x %" PRIu64 " = %zu measured steps"
+		" + %zu warm-up + %zu positioning = %zu steps; ",
+		p->npairs, o->count, p->nmeasured, p->nwarmup, p->nposition, p->n);
+	if (o->random_gap)
+		fprintf(stderr, "gap uniform in [%" PRIu64 ", %" PRIu64 "] ms (seed %" PRIu64 ")",
+			o->gap_min_ms, o->gap_max_ms, o->seed);
+	else
+		fprintf(stderr, "gap %" PRIu64 " ms", o->gap_min_ms);
+	fprintf(stderr, "; estimated %.1f s\n", (double)est_ns / NS_PER_S);
+}
+
+static uint64_t default_seed(void)
+{
+	uint64_t s;
+
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
+		return s;
+	return mono_ns() ^ ((uint64_t)getpid() << 32);
+}
+
+/* The measured CPU's probe must not share its CPU with us. */
+static int pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		p_err("cannot pin the controller to cpu %d: %s", cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs the plan; returns -1 only if the trace could not be written. */
+static int run_plan(struct run *r, const struct step_plan *p, uint64_t cap_ns)
+{
+	/* The first step waits one gap so the probe's baseline exists. */
+	uint64_t next = mono_ns() + step_gap_ns(r->o, &r->rng);
+	bool off_plan = false;
+
+	for (size_t i = 0; i < p->n && !stop_requested; i++) {
+		const struct step_item *it = &p->steps[i];
+		uint64_t t_req;
+		int e;
+
+		if (service(r, next))
+			return -1;
+		if (stop_requested)
+			break;
+		if (mono_ns() - r->start_ns > cap_ns)
+			return 1;
+		/*
+		 * A failed step leaves the CPU off the plan: put it back on
+		 * the pair's start rate so the measured pair is the planned one.
+		 */
+		if (off_plan && it->from_khz) {
+			e = do_step(r, 0, it->from_khz, TRACE_STEP_POSITION, &t_req);
+			if (e < 0)
+				return -1;
+			r->inserted++;
+			if (service(r, t_req + step_gap_ns(r->o, &r->rng)))
+				return -1;
+			if (stop_requested)
+				break;
+		}
+		e = do_step(r, it->from_khz, it->to_khz, it->flags, &t_req);
+		if (e < 0)
+			return -1;
+		/* EALREADY: already at the target, so still on the plan. */
+		off_plan = e && e != EALREADY;
+		r->done = i + 1;
+		next = t_req + step_gap_ns(r->o, &r->rng);
+		progress(r, p->n, it, r->done == p->n);
+	}
+	/* The last step's effects (sampler, probe) need their gap too. */
+	if (!stop_requested && r->done == p->n && service(r, next))
+		return -1;
+	return 0;
+}
+
+int cmd_step(int argc, char **argv)
+{
+	struct step_opts o;
+	struct step_plan plan = { 0 };
+	struct settle_version ver;
+	struct run r = { .fd = -1 };
+	struct probe_stats pst = { 0 };
+	struct trace_meta meta;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct utsname uts;
+	sigset_t sigs;
+	char err[2048];
+	uint32_t cur_khz;
+	uint64_t est_ns, cap_ns;
+	int ctl_cpu, ret, rc = 1, stopped = 0;
+
+	ret = step_parse_args(argc, argv, &o);
+	if (ret)
+		return ret > 0 ? 0 : 1;
+	if (!o.seed_set)
+		o.seed = default_seed();
+	r.o = &o;
+
+	/* Everything is checked before /dev/settle is opened. */
+	if (step_check_system("/sys", &o, &ctl_cpu, &cur_khz, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	if (step_plan_build(o.rates, o.nrates, o.count, o.warmup, cur_khz, &plan,
+			    err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	est_ns = step_plan_estimate_ns(&plan, &o);
+	cap_ns = o.duration_cap_s * NS_PER_S;
+	if (est_ns > cap_ns) {
+		p_err("the plan (%zu steps) takes an estimated %.1f s, more than --duration-cap %" PRIu64
+		      " s: lower --count or the gap, or raise --duration-cap",
+		      plan.n, (double)est_ns / NS_PER_S, o.duration_cap_s);
+		goto out;
+	}
+	if (trace_output_check(o.out, o.force, err, sizeof(err))) {
+		p_err("%s", err);
+		goto out;
+	}
+	r.fd = open_settle(&ver);
+	if (r.fd < 0)
+		goto out;
+	print_plan(&o, &plan, ctl_cpu, est_ns);
+
+	r.rec = recorder_open(true, o.verbose);
+	if (!r.rec || pin_self(ctl_cpu))
+		goto out;
+	if (uname(&uts)) {
+		p_err("uname() failed: %s", strerror(errno));
+		goto out;
+	}
+	meta = (struct trace_meta){
+		.hostname = uts.nodename, .kernel_release = uts.release,
+		.machine = uts.machine, .settle_version = SETTLE_VERSION,
+		.source = recorder_source(r.rec),
+	};
+	r.w = trace_writer_open(o.out, &meta, o.force, err, sizeof(err));
+	if (!r.w) {
+		p_err("%s", err);
+		goto out;
+	}
+	if (write_campaign(&r, &ver))
+		goto out;
+
+	/*
+	 * Signals go to this thread only: the probe thread inherits the
+	 * blocked mask, so a SIGINT always cuts our sleep short.
+	 */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    pthread_sigmask(SIG_BLOCK, &sigs, NULL)) {
+		p_err("installing signal handlers failed: %s", strerror(errno));
+		goto out;
+	}
+	if (recorder_attach(r.rec, r.w))
+		goto out;
+	fprintf(stderr, "settle step: attached to %s; writing '%s'\n",
+		recorder_events(r.rec), o.out);
+	if (!o.no_probe) {
+		struct probe_config pc = {
+			.cpu = o.cpu, .bin_ns = (uint32_t)(o.bin_us * 1000),
+			/* Startup, slow steps and the final drain fit the margin. */
+			.capacity_ns = est_ns + est_ns / 10 + 5 * NS_PER_S,
+			.want_fifo = true,
+		};
+
+		ret = probe_start(&pc, &r.probe, err, sizeof(err));
+		if (ret) {
+			p_err("starting the probe on cpu %d failed: %s (--no-probe runs without it)",
+			      o.cpu, err);
+			r.probe = NULL;
+			goto out;
+		}
+	}
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+
+	r.tty = isatty(STDERR_FILENO);
+	r.start_ns = mono_ns();
+	r.next_flush = r.start_ns + RECORDER_FLUSH_INTERVAL_NS;
+	step_rng_seed(&r.rng, o.seed);
+	stopped = run_plan(&r, &plan, cap_ns);
+	if (stopped < 0)
+		goto out;
+	if (r.tty && r.done != plan.n)
+		fputc('\n', stderr);
+	rc = stopped || stop_requested || r.failed ? 1 : 0;
+
+out:
+	if (r.probe) {
+		if (r.w && finish_probe(&r, &pst))
+			rc = 1;
+		probe_free(r.probe);
+	}
+	/* Closing restores the policy; the drain below records it. */
+	if (r.fd >= 0)
+		close(r.fd);
+	if (r.rec && r.w && recorder_finish(r.rec))
+		rc = 1;
+	if (r.w) {
+		const struct recorder_stats *st = recorder_stats(r.rec);
+
+		if (trace_writer_close(r.w))
+			rc = 1;
+		if (stop_requested)
+			p_err("interrupted after %zu of %zu steps", r.done, plan.n);
+		else if (stopped > 0)
+			p_err("--duration-cap %" PRIu64 " s reached after %zu of %zu steps",
+			      o.duration_cap_s, r.done, plan.n);
+		char probe_txt[160] = "off";
+
+		if (!o.no_probe)
+			snprintf(probe_txt, sizeof(probe_txt), "%" PRIu64 " samples, %zu bins of %" PRIu64
+				 " us, %" PRIu64 " dropped, %s", pst.samples, r.bins_written, o.bin_us,
+				 pst.dropped_bins, pst.fifo ? "SCHED_FIFO" : "not SCHED_FIFO");
+		fprintf(stderr, "settle step: %zu of %zu planned steps done: %" PRIu64 " ok, %" PRIu64
+			" failed%s; %" PRIu64 " positioning steps inserted after failures, %" PRIu64
+			" found the CPU already at the rate.  Recorder: %" PRIu64 " records, %" PRIu64
+			" lost.  Probe: %s.  Trace: '%s'%s.\n",
+			r.done, plan.n, r.ok, r.failed,
+			r.failed ? " (errno in the trace's step events)" : "",
+			r.inserted, r.already, st->records, st->lost, probe_txt, o.out,
+			rc ? " (see errors above)" : "");
+		fprintf(stderr, "Next: settle report %s\n", o.out);
+	}
+	recorder_free(r.rec);
+	step_plan_free(&plan);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * `settle step` logic that needs neither BPF nor /dev/settle: option
+ * parsing and validation, the step plan, the gap PRNG and the sysfs reads.
+ * step.c runs the plan; tests/unit exercises everything here.
+ */
+#ifndef SETTLE_STEP_H
+#define SETTLE_STEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STEP_MAX_RATES		32
+#define STEP_MAX_CPUS		4096
+#define STEP_DEFAULT_GAP_MS	50
+#define STEP_DEFAULT_WARMUP	4
+#define STEP_DEFAULT_BIN_US	10
+#define STEP_DEFAULT_CAP_S	600
+#define STEP_DEFAULT_OUT	"settle-step"
+
+extern const char step_usage[];
+
+struct step_opts {
+	int cpu;			/* measured CPU */
+	uint32_t rates[STEP_MAX_RATES];	/* kHz, distinct, in the given order */
+	size_t nrates;
+	uint64_t count;			/* steps per ordered pair */
+	uint64_t gap_min_ms;		/* equal to gap_max_ms unless random */
+	uint64_t gap_max_ms;
+	bool random_gap;
+	uint64_t warmup;		/* warm-up steps */
+	uint64_t seed;
+	bool seed_set;
+	uint64_t bin_us;		/* probe bin width */
+	uint64_t duration_cap_s;	/* refuse longer plans, stop at it */
+	bool no_probe;
+	bool force;
+	bool verbose;
+	const char *out;
+};
+
+/*
+ * Parses `settle step` arguments (argv[0] is "step").  Returns 0 to run,
+ * 1 when --help was printed (exit 0), -1 on an error (printed).
+ */
+int step_parse_args(int argc, char **argv, struct step_opts *o);
+
+/* ---- plan ---- */
+
+struct step_item {
+	uint32_t from_khz;	/* 0: unknown (the CPU's rate before the run) */
+	uint32_t to_khz;
+	uint32_t flags;		/* TRACE_STEP_WARMUP, TRACE_STEP_POSITION */
+};
+
+struct step_plan {
+	struct step_item *steps;
+	size_t n;
+	size_t npairs;		/* ordered pairs: k * (k - 1) */
+	size_t nwarmup, nposition, nmeasured;
+};
+
+/*
+ * Every ordered pair of `rates` exactly `count` times as measured steps,
+ * preceded by `warmup` warm-up steps, with a positioning step first only
+ * if `cur_khz` (the CPU's rate now, 0 if unknown) is not one of the rates.
+ * The measured sequence is `count` laps of an Eulerian circuit of the
+ * complete directed graph on the rates, so it needs no positioning steps
+ * between pairs.
+ */
+int step_plan_build(const uint32_t *rates, size_t nrates, uint64_t count,
+		    uint64_t warmup, uint32_t cur_khz, struct step_plan *p,
+		    char *err, size_t errlen);
+void step_plan_free(struct step_plan *p);
+/* Mean gap times the number of steps. */
+uint64_t step_plan_estimate_ns(const struct step_plan *p, const struct step_opts *o);
+
+/* ---- gaps ---- */
+
+/* splitmix64: tiny, seedable with any value, the same on every platform. */
+struct step_rng {
+	uint64_t state;
+};
+
+void step_rng_seed(struct step_rng *r, uint64_t seed);
+uint64_t step_rng_next(struct step_rng *r);
+/* The gap after a step, ns: fixed, or uniform in [min, max] ms at 1 us. */
+uint64_t step_gap_ns(const struct step_opts *o, struct step_rng *r);
+
+/* ---- sysfs ---- (`root` is "/sys" except in tests) */
+
+/* Parses a kernel CPU list ("0-3,5"); sets online[cpu] for cpu < max. */
+int cpulist_parse(const char *s, bool *online, int max, int *count);
+/*
+ * Checks the measured CPU and the rates against sysfs: CPU online, at
+ * least one other online CPU (returned in *ctl_cpu, for the controller),
+ * every rate in scaling_available_frequencies.  *cur_khz gets
+ * scaling_cur_freq, 0 if unreadable.
+ */
+int step_check_system(const char *root, const struct step_opts *o,
+		      int *ctl_cpu, uint32_t *cur_khz, char *err, size_t errlen);
+
+#endif /* SETTLE_STEP_H */
