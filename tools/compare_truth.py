@@ -1,16 +1,29 @@
 #!/usr/bin/env python3
 """Compare what settle measured against the simulated board's ground truth.
 
-Inputs: `settle report --transitions --csv` output and the simulator's truth
-CSV (tests/sim: domain,from_khz,to_khz,t_request_ns,stall_ns,t_settle_ns,cpu).
-Each truth row is matched to the measured transition of the same CPU and rate
-pair whose driver-entry..driver-exit window contains the simulator's request
-instant (its ->target_index entry).  Prints the error quantiles and
-"PASS: name" / "FAIL: name" lines; exits non-zero on any failure.
+Inputs: `settle report --transitions --json TRACE` and the simulator's truth
+CSV (domain,from_khz,to_khz,t_request_ns,stall_ns,t_settle_ns,cpu, where
+t_request_ns is the simulator's ->target_index entry).  Each truth row is
+matched to the measured transition of the same CPU and rate pair with the
+latest request before that entry (at most 50 ms before, as settle.ko
+assumes).  Transitions settle flags as warm-up are matched but not checked.  Checks, each printed as "PASS: name" / "FAIL: name" with the
+error quantiles:
+
+  stall       |measured - injected| <= --max-stall-err-us, median <=
+              --max-p50-stall-err-us, and never shorter than injected
+  effective   |t_effective - t_settle| <= effective_bound + --slack-us
+              (the bound is the sample gap plus the read cost)
+  throughput  |t_throughput - t_settle| <= detection_bound + --slack-us
+              for at least --min-within-frac of the transitions with a
+              change point (each miss is printed); at least
+              --min-throughput-frac of the matched ones must have one
 """
 import argparse
+import json
 import csv
 import sys
+
+MAX_REQ_TO_ENTRY_NS = 50 * 1000 * 1000
 
 
 def quantile(xs, q):
@@ -18,81 +31,149 @@ def quantile(xs, q):
     return xs[int(q * (len(xs) - 1))]
 
 
-def load(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def num(row, key, path):
-    try:
-        return int(row[key])
-    except (KeyError, TypeError, ValueError):
-        sys.exit("compare_truth: %s: row %r has no integer %s" % (path, row, key))
+def qline(name, xs):
+    return "%s: p50 %.1f  p95 %.1f  p99 %.1f  min %.1f  max %.1f" % (
+        name, quantile(xs, .5), quantile(xs, .95), quantile(xs, .99), min(xs), max(xs))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--measured", required=True, help="settle report --transitions --csv output")
+    ap.add_argument("--measured", required=True, help="settle report --transitions --json output")
     ap.add_argument("--truth", required=True, help="simulator truth CSV")
-    ap.add_argument("--name", default="stall", help="test name prefix")
-    ap.add_argument("--max-stall-err-us", type=float, required=True,
-                    help="largest allowed |measured - injected| stall, us")
-    ap.add_argument("--max-p50-stall-err-us", type=float, default=None,
-                    help="largest allowed median |measured - injected| stall, us")
+    ap.add_argument("--name", default="sim", help="test name prefix")
     ap.add_argument("--min-n", type=int, default=1, help="transitions that must be matched")
+    ap.add_argument("--max-stall-err-us", type=float, help="check stalls with this bound")
+    ap.add_argument("--max-p50-stall-err-us", type=float)
+    ap.add_argument("--effective", action="store_true", help="check effective settle")
+    ap.add_argument("--throughput", action="store_true", help="check throughput settle")
+    ap.add_argument("--min-throughput-frac", type=float, default=0.8,
+                    help="fraction of matched transitions that must have a change point")
+    ap.add_argument("--min-within-frac", type=float, default=1.0,
+                    help="fraction of change points that must lie within their bound")
+    ap.add_argument("--slack-us", type=float, default=0.0,
+                    help="added to the effective/throughput bounds (timer delivery)")
     a = ap.parse_args()
 
-    meas = load(a.measured)
-    truth = load(a.truth)
-    fails = []
-    errs = []
-    unmatched = 0
-    for t in truth:
-        cpu = num(t, "cpu", a.truth)
-        t_req = num(t, "t_request_ns", a.truth)
-        hit = None
-        for m in meas:
-            if m.get("stall_ns", "") == "":
-                continue
-            if num(m, "cpu", a.measured) != cpu:
-                continue
-            if (num(m, "from_khz", a.measured), num(m, "to_khz", a.measured)) != \
-               (num(t, "from_khz", a.truth), num(t, "to_khz", a.truth)):
-                continue
-            start = num(m, "t_request_ns", a.measured)
-            if start <= t_req <= start + num(m, "stall_ns", a.measured):
-                hit = m
-                break
-        if hit is None:
-            unmatched += 1
-            continue
-        errs.append((num(hit, "stall_ns", a.measured) - num(t, "stall_ns", a.truth)) / 1000.0)
+    try:
+        with open(a.measured) as f:
+            meas = json.load(f).get("transitions")
+        with open(a.truth, newline="") as f:
+            truth = list(csv.DictReader(f))
+    except (OSError, ValueError) as e:
+        print("FAIL: %s cannot read inputs: %s" % (a.name, e))
+        return 1
+    if meas is None:
+        print("FAIL: %s the report has no transitions (run it with --transitions --json)" % a.name)
+        return 1
 
-    print("%s: %d truth rows, %d matched, %d unmatched, %d measured rows"
-          % (a.name, len(truth), len(errs), unmatched, len(meas)))
+    pairs, unmatched, warmup = [], 0, 0
+    for t in truth:
+        entry = int(t["t_request_ns"])
+        best = None
+        for m in meas:
+            if (m["cpu"], m["from_khz"], m["to_khz"]) != \
+               (int(t["cpu"]), int(t["from_khz"]), int(t["to_khz"])):
+                continue
+            req = m["t_request_ns"]
+            if req <= entry and entry - req <= MAX_REQ_TO_ENTRY_NS and \
+               (best is None or req > best["t_request_ns"]):
+                best = m
+        if best is None:
+            unmatched += 1
+        elif "warmup" in best.get("flags", []):
+            warmup += 1
+        else:
+            pairs.append((t, best))
+
+    fails = []
+    print("%s: %d truth rows, %d matched, %d warm-up (not checked), %d unmatched, "
+          "%d measured rows" % (a.name, len(truth), len(pairs), warmup, unmatched, len(meas)))
     if unmatched:
         fails.append("%d truth transitions have no measured transition" % unmatched)
-    if len(errs) < a.min_n:
-        fails.append("only %d transitions matched (need %d)" % (len(errs), a.min_n))
-    if errs:
-        print("%s: stall error us (measured - injected): p50 %.1f  p95 %.1f  p99 %.1f  "
-              "min %.1f  max %.1f" % (a.name, quantile(errs, .5), quantile(errs, .95),
-                                     quantile(errs, .99), min(errs), max(errs)))
-        worst = max(errs, key=abs)
-        if abs(worst) > a.max_stall_err_us:
-            fails.append("stall error %.1f us exceeds %.1f us" % (worst, a.max_stall_err_us))
-        p50 = quantile([abs(e) for e in errs], .5)
-        if a.max_p50_stall_err_us is not None and p50 > a.max_p50_stall_err_us:
-            fails.append("median stall error %.1f us exceeds %.1f us" % (p50, a.max_p50_stall_err_us))
-        if min(errs) < 0:
-            fails.append("a measured stall is shorter than the injected one (%.1f us):"
-                         " the timestamps are wrong" % min(errs))
-    for f in fails:
-        print("FAIL: %s %s" % (a.name, f))
-    if not fails:
-        print("PASS: %s (%d transitions within %.1f us)" % (a.name, len(errs), a.max_stall_err_us))
-    return 1 if fails else 0
+    if len(pairs) < a.min_n:
+        fails.append("only %d transitions matched (need %d)" % (len(pairs), a.min_n))
+
+    def verdict(check, errs):
+        if errs:
+            for e in errs:
+                print("FAIL: %s-%s %s" % (a.name, check, e))
+        else:
+            print("PASS: %s-%s" % (a.name, check))
+        return not errs
+
+    ok = verdict("match", fails)
+
+    if a.max_stall_err_us is not None:
+        errs, fails = [], []
+        for t, m in pairs:
+            if m.get("stall_ns") is None:
+                fails.append("transition id %d has no stall" % m["id"])
+                continue
+            errs.append((m["stall_ns"] - int(t["stall_ns"])) / 1000.0)
+        if errs:
+            print(qline("%s: stall error us (measured - injected)" % a.name, errs))
+            worst = max(errs, key=abs)
+            if abs(worst) > a.max_stall_err_us:
+                fails.append("stall error %.1f us exceeds %.1f us" % (worst, a.max_stall_err_us))
+            p50 = quantile([abs(e) for e in errs], .5)
+            if a.max_p50_stall_err_us is not None and p50 > a.max_p50_stall_err_us:
+                fails.append("median stall error %.1f us exceeds %.1f us"
+                             % (p50, a.max_p50_stall_err_us))
+            if min(errs) < 0:
+                fails.append("a measured stall is %.1f us shorter than the injected one"
+                             % -min(errs))
+        ok = verdict("stall", fails) and ok
+
+    slack = a.slack_us * 1000
+    if a.effective:
+        errs, bounds, fails = [], [], []
+        for t, m in pairs:
+            if m.get("t_effective_ns") is None:
+                fails.append("transition id %d has no effective change (status %s)"
+                             % (m["id"], m.get("effective_status")))
+                continue
+            err = m["t_effective_ns"] - int(t["t_settle_ns"])
+            errs.append(err / 1000.0)
+            bounds.append(m["effective_bound_ns"] / 1000.0)
+            # The change lies in (prev sample start, this sample's read
+            # end]: the sample may start just before it, by up to its cost.
+            if abs(err) > m["effective_bound_ns"] + slack:
+                fails.append("id %d: effective change %.1f us from the true settle, "
+                             "bound %.1f us" % (m["id"], err / 1000.0,
+                                                m["effective_bound_ns"] / 1000.0))
+        if errs:
+            print(qline("%s: effective error us (sampled - true settle)" % a.name, errs))
+            print(qline("%s: effective bound us (sample gap + read cost)" % a.name, bounds))
+        ok = verdict("effective", fails) and ok
+
+    if a.throughput:
+        errs, bounds, fails, misses = [], [], [], []
+        for t, m in pairs:
+            if m.get("t_throughput_ns") is None:
+                continue
+            err = m["t_throughput_ns"] - int(t["t_settle_ns"])
+            errs.append(err / 1000.0)
+            bounds.append(m["detection_bound_ns"] / 1000.0)
+            if abs(err) > m["detection_bound_ns"] + slack:
+                misses.append("id %d (%d -> %d kHz): throughput change %.1f us from the "
+                              "true settle, bound %.1f us" % (
+                                  m["id"], m["from_khz"], m["to_khz"], err / 1000.0,
+                                  m["detection_bound_ns"] / 1000.0))
+        for miss in misses:
+            print("%s: outside the bound: %s" % (a.name, miss))
+        if errs and len(errs) - len(misses) < a.min_within_frac * len(errs):
+            fails.append("%d of %d throughput change points lie outside their bound "
+                         "(allowed: %.0f %%)" % (len(misses), len(errs),
+                                                  100 * (1 - a.min_within_frac)))
+        if errs:
+            print(qline("%s: throughput error us (change point - true settle)" % a.name, errs))
+            print(qline("%s: throughput detection bound us" % a.name, bounds))
+        if len(errs) < a.min_throughput_frac * max(1, len(pairs)):
+            fails.append("only %d of %d transitions have a throughput change point"
+                         % (len(errs), len(pairs)))
+        ok = verdict("throughput", fails) and ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

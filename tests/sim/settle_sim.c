@@ -118,6 +118,11 @@ static bool steal = true;
 module_param(steal, bool, 0444);
 MODULE_PARM_DESC(steal, "Steal 1 - f/f_max of the stepped CPU (default on)");
 
+static bool stall_sleep;
+module_param(stall_sleep, bool, 0644);
+MODULE_PARM_DESC(stall_sleep,
+		 "Sleep through the stall instead of busy-waiting, as a firmware round trip would (default off)");
+
 static unsigned int steal_period_us = 1000;
 module_param(steal_period_us, uint, 0444);
 MODULE_PARM_DESC(steal_period_us,
@@ -512,6 +517,17 @@ static int sim_target_index(struct cpufreq_policy *policy, unsigned int index)
 	if (steal)
 		sim_kick(sc, cpu);
 
+	/*
+	 * A sleeping stall leaves the CPU to others, like a wait for firmware.
+	 * In a TCG guest this matters: a spinning vCPU takes a host core the
+	 * probe's vCPU then lacks.  The spin finishes the stall exactly.
+	 */
+	if (READ_ONCE(stall_sleep)) {
+		ktime_t until = ns_to_ktime(rec.t_request_ns + stall_ns);
+
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		schedule_hrtimeout(&until, HRTIMER_MODE_ABS);
+	}
 	sim_spin_until(rec.t_request_ns + stall_ns);
 	now = ktime_get_ns();
 	rec.stall_ns = now - rec.t_request_ns;

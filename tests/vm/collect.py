@@ -16,7 +16,7 @@ import sys
 import tarfile
 import tempfile
 
-BAD_KERNEL = re.compile(r"(Kernel panic|BUG: |WARNING: |Oops|general protection|"
+BAD_KERNEL = re.compile(r"(Kernel panic|BUG: |WARNING: CPU: |Oops|general protection|"
                         r"possible circular locking|unreferenced object|Call trace:|Call Trace:)")
 
 

@@ -1,0 +1,28 @@
+# SIGKILL the controller mid-campaign: settle.ko must restore the policy
+# and the trace must read back up to the kill (checked again on the host).
+TEST=kill
+. ./lib.sh
+ARGS_settle="${ARGS_settle:-sample_period_ns=200000}"
+load_modules settle_sim cpufreq_userspace settle
+cpu=1
+d=$(cpufreq_dir $cpu)
+echo 729600 > $d/scaling_max_freq
+before="$(cat $d/scaling_governor) $(cat $d/scaling_min_freq) $(cat $d/scaling_max_freq)"
+settle step --cpu $cpu --rates 115200,1728000 --count 1000 --gap-ms 20 --warmup 0 \
+	--seed 2 -o /tmp/kill 2>/tmp/kill.err &
+pid=$!
+sleep 2
+during=$(cat $d/scaling_governor)
+kill -9 $pid
+wait $pid
+rc=$?
+after="$(cat $d/scaling_governor) $(cat $d/scaling_min_freq) $(cat $d/scaling_max_freq)"
+cat /tmp/kill.err
+[ $rc -eq 137 ] || die "settle step was not killed (status $rc)"
+[ "$during" = userspace ] || die "during the campaign the governor was $during, not userspace"
+[ "$after" = "$before" ] || die "policy after the kill is '$after', was '$before'"
+settle report /tmp/kill > /tmp/kill.report 2>&1 || { cat /tmp/kill.report; die "settle report cannot read the killed trace"; }
+cat /tmp/kill.report
+grep -q 'steps:' /tmp/kill.report || die "the killed trace has no steps"
+emit_file kill.trace /tmp/kill
+result PASS $TEST "killed mid-campaign: policy '$after' restored, trace readable"
