@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: boot Debian's arm64 kernel with the simulated board, run a CPU
-# campaign under settle, and leave the results in demo-out/:
+# campaign with `settle step`, and leave the results in demo-out/:
 #   trace/           the CTF trace (babeltrace2 demo-out/trace prints it)
 #   report.json      settle report --json
 #   report.txt       settle report
@@ -26,5 +26,13 @@ cp -a "$vm/trace" "$out/trace"
 python3 "$top/tools/join_truth.py" --truth "$vm/truth-sim.csv" \
 	--measured "$out/transitions.csv" -o "$out/truth.csv"
 "$settle" report "$out/trace" | tee "$out/report.txt"
+ref=$top/../shared/data/orin-nano-transitions/analysis_trans.txt
+if [ -f "$ref" ]; then
+	echo
+	echo "Reference: the real Orin Nano Super (upstream analysis of the records the"
+	echo "simulator replays; Apache-2.0, see tools/profiles/NOTICE).  Its settle is"
+	echo "what a probe saw, measured from the sysfs write:"
+	grep -E '^(pair|cpu)' "$ref"
+fi
 echo
 echo "demo: results in $out (trace/, report.json, report.txt, truth.csv, transitions.csv)"
