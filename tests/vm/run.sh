@@ -115,8 +115,10 @@ make -s -C "$top/user" OUT="$build/user" STATIC=1 CROSS_COMPILE="$cross" \
 	cat "$build/user.log" >&2; echo "run.sh: settle build failed" >&2; exit 1; }
 fi
 
-"${cross}gcc" -static -O2 -Wall -Wextra -Werror -o "$build/ctltest" "$here/ctltest.c" || {
-	echo "run.sh: ctltest build failed" >&2; exit 1; }
+for t in ctltest benchw; do
+	"${cross}gcc" -static -O2 -Wall -Wextra -Werror -o "$build/$t" "$here/$t.c" || {
+		echo "run.sh: $t build failed" >&2; exit 1; }
+done
 
 # 3. The initramfs.
 ird=$build/initramfs
@@ -133,7 +135,7 @@ for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
 	esac
 done
 [ $with_user = 0 ] || cp "$build/user/settle" "$ird/bin/settle"
-cp "$build/ctltest" "$ird/bin/ctltest"
+cp "$build/ctltest" "$build/benchw" "$ird/bin/"
 cp "$top/tools/profiles/orin-nano-cpu.profile" "$ird/lib/settle/"
 cp "$here/guest/"*.sh "$ird/tests/"
 printf '%s\n' "$@" > "$ird/tests/list"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make bench: numbers that are ratios measured side by side in one run, so
+# a noisy machine skews both sides alike.
+#   1. the CPU probe's sample period, on this machine, natively;
+#   2. settle's overhead on the transition path: sysfs-driven transitions
+#      timed in one VM boot without settle.ko, then with settle.ko and its
+#      recorder (x86_64 and arm64 guests under TCG).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+make -s -C "$top/user" OUT="$top/build/host" >/dev/null
+settle=$top/build/host/settle
+
+echo "== probe sample period (native, this machine)"
+"$settle" probe cpu --duration 2
+
+for arch in x86_64 arm64; do
+	out=$top/build/bench-$arch
+	"$top/tests/vm/run.sh" --arch "$arch" --out "$out" t-bench.sh >/dev/null 2>&1 || {
+		echo "bench: the $arch VM run failed; console log: $out/console.log" >&2; exit 1; }
+	line=$(tr -d '\r' < "$out/console.log" | grep -a '^@@SETTLE-BENCH transition')
+	set -- $line
+	echo "== transition path, $arch guest (TCG): write() to scaling_setspeed, ns"
+	awk -v b50="$3" -v b90="$4" -v w50="$5" -v w90="$6" 'BEGIN {
+		printf "  without settle.ko  p50 %9d  p90 %9d\n", b50, b90
+		printf "  with settle.ko     p50 %9d  p90 %9d\n", w50, w90
+		printf "  ratio with/without p50 %9.2f  p90 %9.2f\n", w50 / b50, w90 / b90
+	}'
+done

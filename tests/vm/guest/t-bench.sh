@@ -1,0 +1,20 @@
+# make bench, in the guest: the cost settle adds to a transition, measured
+# side by side in one boot: sysfs writes timed without settle.ko, then
+# with settle.ko and its recorder attached.
+TEST=bench
+. ./lib.sh
+ARGS_settle_sim="stall_us=0 settle_us=0 steal=0"
+load_modules settle_sim cpufreq_userspace
+cpu=1
+taskset -p 1 $$ >/dev/null
+echo userspace > $(cpufreq_dir $cpu)/scaling_governor
+n=${BENCH_N:-400}
+benchw $cpu 115200 1728000 50 >/dev/null		# warm-up
+base=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
+insmod /lib/settle/settle.ko sample_period_ns=200000 || die "insmod settle failed"
+start_record /tmp/bench
+benchw $cpu 115200 1728000 50 >/dev/null		# warm-up with settle
+with=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
+stop_record
+echo "@@SETTLE-BENCH transition $base $with"
+result PASS $TEST "measured $n transitions without and with settle"
