@@ -9,7 +9,7 @@ out=$here/out/$arch-6.1
 rc=0
 
 "$here/run.sh" --arch "$arch" --out "$out" t-kernel-events.sh t-ctl.sh t-record-stall.sh \
-	t-passive.sh t-step.sh t-kill.sh t-cli.sh || rc=1
+	t-passive.sh t-step.sh t-kill.sh t-cli.sh t-unload.sh || rc=1
 
 # Host-side checks read the guest's traces with a host build of settle.
 make -s -C "$top/user" OUT="$top/build/host" >/dev/null || { echo "FAIL: host build of settle"; exit 1; }
