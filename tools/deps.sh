@@ -11,6 +11,8 @@ pkgs=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	# out-of-tree module builds against unpacked Debian headers
 	linux-kbuild-6.1 kmod
+	# module BTF step of 6.12 headers
+	dwarves
 	# unit tests and trace checks
 	libcmocka-dev babeltrace2 python3
 	# VM test bed

@@ -55,6 +55,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
+#include "settle_sim.h"
 #include "settle_sim_compat.h"
 
 #define SIM_MAX_FREQS		16

@@ -7,6 +7,8 @@
 # usage: apt-fetch.sh CACHE DEBARCH SUITE PKG...   (prints the .deb paths)
 #        apt-fetch.sh CACHE DEBARCH SUITE --resolve NAME  (prints the package a
 #        metapackage such as linux-image-arm64 depends on)
+#        apt-fetch.sh CACHE DEBARCH SUITE --depends NAME REGEX  (the first
+#        dependency of NAME matching REGEX)
 set -euo pipefail
 cache=$1 arch=$2 suite=$3
 shift 3
@@ -42,6 +44,11 @@ fi
 
 if [ "${1:-}" = "--resolve" ]; then
 	apt-cache "${opts[@]}" depends "$2" | awk '/Depends:/ { print $2; exit }'
+	exit 0
+fi
+# --depends PKG REGEX: the first dependency of PKG whose name matches.
+if [ "${1:-}" = "--depends" ]; then
+	apt-cache "${opts[@]}" depends "$2" | awk -v re="$3" '/Depends:/ && $2 ~ re { print $2; exit }'
 	exit 0
 fi
 

@@ -5,6 +5,9 @@
 #
 # usage: tests/vm/run.sh [--arch x86_64|arm64] [--kernel 6.1] [--timeout S]
 #                        [--out DIR] [--smp N] [--no-user] SCRIPT...
+#        tests/vm/run.sh --build-only [--arch A] [--kernel K]
+#   --build-only builds settle.ko and settle_sim.ko against the kernel's
+#   headers and stops: a compile test for kernels the tests do not boot.
 #   SCRIPT is a file in tests/vm/guest/ (e.g. t-stall.sh).  Files the guest
 #   emits land in DIR (default tests/vm/out/ARCH-KERNEL).  Exit status is 0
 #   only when the guest booted, ran every script and reported no failure.
@@ -12,7 +15,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-arch=x86_64 kver=6.1 timeout_s=600 out="" smp=2 with_user=1
+arch=x86_64 kver=6.1 timeout_s=600 out="" smp=2 with_user=1 build_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
@@ -21,12 +24,13 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--no-user) with_user=0; shift ;;
+	--build-only) build_only=1; shift ;;
 	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || { echo "run.sh: name at least one guest script" >&2; exit 2; }
+[ $# -gt 0 ] || [ $build_only = 1 ] || { echo "run.sh: name at least one guest script" >&2; exit 2; }
 for s in "$@"; do
 	[ -f "$here/guest/$s" ] || { echo "run.sh: no guest script tests/vm/guest/$s" >&2; exit 2; }
 done
@@ -44,9 +48,13 @@ arm64) debarch=arm64 karch=arm64 cross=aarch64-linux-gnu- console=ttyAMA0 extra=
 	qemu=(qemu-system-aarch64 -accel tcg -M virt -cpu cortex-a57) ;;
 *) echo "run.sh: unknown arch '$arch' (x86_64, arm64)" >&2; exit 2 ;;
 esac
+# 5.10 is JetPack 5's kernel line, 6.12 the newest Debian ships; 6.1 is
+# the one the tests boot.
 case $kver in
+5.10) suite=bullseye ;;
 6.1) suite=bookworm ;;
-*) echo "run.sh: unknown kernel '$kver' (known: 6.1)" >&2; exit 2 ;;
+6.12) suite=bookworm-backports ;;
+*) echo "run.sh: unknown kernel '$kver' (known: 5.10, 6.1, 6.12)" >&2; exit 2 ;;
 esac
 
 cache=$here/.cache
@@ -54,30 +62,39 @@ out=${out:-$here/out/$arch-$kver}
 build=$top/build/$arch-$kver
 log() { echo "vm[$arch-$kver]: $*" >&2; }
 
-# 1. Kernel image and headers, fetched once and reused.
+# 1. Kernel headers (and, to boot, the image), fetched once and reused.
 kdir=$cache/kernels/$debarch-$kver
-if [ ! -f "$kdir/.ready" ]; then
+if [ ! -f "$kdir/.ready" ] || { [ $build_only = 0 ] && [ ! -f "$kdir/.image" ]; }; then
 	log "fetching Debian $kver kernel for $debarch"
 	image=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" --resolve "linux-image-$debarch")
+	[ -n "$image" ] || { echo "run.sh: no linux-image-$debarch in $suite" >&2; exit 1; }
 	abi=${image#linux-image-}
 	abi=${abi%-"$debarch"}
-	debs=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" "$image" \
-		"linux-headers-$abi-$debarch" "linux-headers-$abi-common" busybox-static)
-	rm -rf "$kdir" && mkdir -p "$kdir/root"
+	abi=${abi%-unsigned}
+	pkgs="linux-headers-$abi-$debarch linux-headers-$abi-common"
+	[ $build_only = 1 ] || pkgs="$pkgs $image busybox-static"
+	debs=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" $pkgs)
+	# The kbuild tools are host binaries of the same kernel version.
+	hostarch=$(dpkg --print-architecture)
+	kbpkg=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" --depends \
+		"linux-headers-$abi-$debarch" '^linux-kbuild-')
+	[ -n "$kbpkg" ] || { echo "run.sh: no linux-kbuild dependency found" >&2; exit 1; }
+	kbdeb=$("$here/apt-fetch.sh" "$cache" "$hostarch" "$suite" "$kbpkg")
+	rm -rf "$kdir" && mkdir -p "$kdir/root" "$kdir/kbuild"
 	for d in $debs; do dpkg -x "$d" "$kdir/root"; done
-	rel=$(basename "$(ls -d "$kdir"/root/lib/modules/*/ | head -n1)")
-	hdr=$kdir/root/usr/src/linux-headers-$rel
+	dpkg -x "$kbdeb" "$kdir/kbuild"
+	hdr=$(ls -d "$kdir"/root/usr/src/linux-headers-*-"$debarch" | head -n1)
+	rel=${hdr##*/linux-headers-}
 	common=$kdir/root/usr/src/linux-headers-$abi-common
-	# The packages expect to live in /usr/src; point them at the copies here
-	# and at the host's linux-kbuild tools (the scripts are host binaries).
-	kbuild=/usr/lib/linux-kbuild-$kver
-	[ -d "$kbuild" ] || { echo "run.sh: $kbuild missing (make deps installs linux-kbuild-$kver)" >&2; exit 1; }
+	kbuild=$(ls -d "$kdir"/kbuild/usr/lib/linux-kbuild-* | head -n1)
+	# The packages expect to live in /usr/src; point them at the copies here.
 	echo "include $common/Makefile" > "$hdr/Makefile"
 	for t in "$hdr" "$common"; do
 		ln -sfn "$kbuild/scripts" "$t/scripts"
 		ln -sfn "$kbuild/tools" "$t/tools"
 	done
 	echo "$rel" > "$kdir/release"
+	[ $build_only = 1 ] || touch "$kdir/.image"
 	touch "$kdir/.ready"
 fi
 rel=$(cat "$kdir/release")
@@ -106,8 +123,20 @@ rm -rf "$build/src" && mkdir -p "$build/src/tests"
 cp -a "$top/Kbuild" "$top/kmod" "$build/src/"
 cp -a "$top/tests/sim" "$build/src/tests/"
 (cd "$build/src" && find . \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete)
-make -s -C "$hdr" M="$build/src" ARCH="$karch" CROSS_COMPILE="$cross" modules >"$build/modules.log" 2>&1 || {
+# Debian's headers name the compiler the kernel was built with (gcc-10 for
+# 5.10); this machine's gcc builds modules for all of them.
+make -s -C "$hdr" M="$build/src" ARCH="$karch" CROSS_COMPILE="$cross" CC="${cross}gcc" \
+	modules >"$build/modules.log" 2>&1 || {
 	cat "$build/modules.log" >&2; echo "run.sh: module build failed" >&2; exit 1; }
+if [ $build_only = 1 ]; then
+	# Warnings count: settle must build clean on every supported kernel.
+	if grep -E 'warning:' "$build/modules.log" >&2; then
+		echo "run.sh: module build against $rel has warnings" >&2
+		exit 1
+	fi
+	log "settle.ko and settle_sim.ko build against $rel"
+	exit 0
+fi
 if [ $with_user = 1 ]; then
 log "building settle (static)"
 make -s -C "$top/user" OUT="$build/user" STATIC=1 CROSS_COMPILE="$cross" \

@@ -18,10 +18,12 @@ settle=$top/build/host/settle
 # Under TCG the notifier path around ->target_index (settle's own PRE/POST
 # handlers, the BPF programs, cpufreq's POST work) costs tens of us,
 # measured here on an idle host: x86_64 p50 30-150 / max 83-300 us, arm64
-# p50 73 / max 265 us; a busy host adds outliers.  Natively it is a few us.
+# p50 50-90 / max 265-480 us; a busy host adds single outliers (775 us
+# seen on arm64).  Natively it is a few us.  The median bound is the tight
+# one: a stall measured between the wrong events is off by milliseconds.
 case $arch in
-x86_64) tol=${SETTLE_STALL_TOL_US:-400} p50=200 ;;
-*) tol=${SETTLE_STALL_TOL_US:-600} p50=200 ;;
+x86_64) tol=${SETTLE_STALL_TOL_US:-1000} p50=200 ;;
+*) tol=${SETTLE_STALL_TOL_US:-1500} p50=200 ;;
 esac
 
 # check NAME TRACE TRUTH ARGS...: report the guest's trace on the host and
@@ -58,10 +60,12 @@ check passive "$out/passive.trace" "$out/passive.truth.csv" --min-n 4 \
 # down by up to 60 % while the controller's vCPU works (request, stall,
 # sampler), which the simulator's truth does not know about; the probe
 # really saw it, so about one change point in 25 lands early.  Every miss
-# is printed; more than 10 % fails the test.
-check step "$out/step.trace" "$out/step.truth.csv" --min-n 24 \
+# is printed; more than 10 % fails the test.  On a loaded host the probe
+# also stalls long enough for some windows to be flagged (probe_gap) and
+# left without a change point: at least half must have one.
+check step "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
 	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --effective --throughput \
-	--min-within-frac 0.9
+	--min-within-frac 0.9 --min-throughput-frac 0.5
 if [ -d "$out/kill.trace" ] && "$settle" report "$out/kill.trace" >/dev/null; then
 	echo "PASS: kill-$arch the killed campaign's trace reads on the host"
 else

@@ -15,7 +15,7 @@ load_modules settle_sim cpufreq_userspace settle
 echo -1 > /proc/sys/kernel/sched_rt_runtime_us
 cpu=1
 gov=$(cat $(cpufreq_dir $cpu)/scaling_governor)
-settle step --cpu $cpu --rates 115200,729600,1728000 --count ${STEP_COUNT:-4} \
+settle step --cpu $cpu --rates 115200,729600,1728000 --count ${STEP_COUNT:-6} \
 	--gap-ms 80 --warmup 6 --seed 1 -o /tmp/step 2>/tmp/step.err
 rc=$?
 cat /tmp/step.err
