@@ -56,33 +56,31 @@ struct settle_session {
 
 static unsigned long settle_ctl_busy;
 
-static int settle_attr_path(char *buf, size_t len, unsigned int cpu,
-			    const char *attr)
-{
-	int n = snprintf(buf, len, "/sys/devices/system/cpu/cpu%u/cpufreq/%s",
-			 cpu, attr);
-
-	return n < len ? 0 : -ENAMETOOLONG;
-}
-
 /*
  * Policies are changed through their sysfs attributes: cpufreq exports no
  * call to switch governors, and going through the same store functions as a
  * user keeps every cpufreq invariant (QoS requests, governor start/stop).
  */
+static struct file *settle_attr_open(unsigned int cpu, const char *attr,
+				     int flags)
+{
+	char path[96];
+	int n;
+
+	n = snprintf(path, sizeof(path),
+		     "/sys/devices/system/cpu/cpu%u/cpufreq/%s", cpu, attr);
+	if (n >= sizeof(path))
+		return ERR_PTR(-ENAMETOOLONG);
+	return filp_open(path, flags, 0);
+}
+
 static int settle_attr_read(unsigned int cpu, const char *attr, char *val,
 			    size_t len)
 {
-	char path[96];
-	struct file *f;
+	struct file *f = settle_attr_open(cpu, attr, O_RDONLY);
 	loff_t pos = 0;
 	ssize_t n;
-	int ret;
 
-	ret = settle_attr_path(path, sizeof(path), cpu, attr);
-	if (ret)
-		return ret;
-	f = filp_open(path, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	n = kernel_read(f, val, len - 1, &pos);
@@ -97,16 +95,10 @@ static int settle_attr_read(unsigned int cpu, const char *attr, char *val,
 static int settle_attr_write(unsigned int cpu, const char *attr,
 			     const char *val)
 {
-	char path[96];
-	struct file *f;
+	struct file *f = settle_attr_open(cpu, attr, O_WRONLY);
 	loff_t pos = 0;
 	ssize_t n;
-	int ret;
 
-	ret = settle_attr_path(path, sizeof(path), cpu, attr);
-	if (ret)
-		return ret;
-	f = filp_open(path, O_WRONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	n = kernel_write(f, val, strlen(val), &pos);

@@ -106,40 +106,26 @@ static uint32_t clamp32(uint64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/* Probe bins as probe_bins events, 16 per event; `final` writes the tail. */
+/*
+ * Probe bins as probe_bins events: only whole events while the probe runs,
+ * so no event is split; `final` writes the tail.
+ */
 static int write_probe_bins(struct run *r, bool final)
 {
-	uint64_t f[TRACE_MAX_FIELDS];
-	size_t done;
-	const uint32_t *bins;
-	uint64_t t0;
-	uint32_t bin_ns;
+	size_t done, end;
 
 	if (!r->probe)
 		return 0;
 	done = probe_bins_done(r->probe);
-	bins = probe_bins(r->probe);
-	t0 = probe_t0_ns(r->probe);
-	bin_ns = probe_bin_ns(r->probe);
-	while (done - r->bins_written >= TRACE_PROBE_BINS_PER_EVENT ||
-	       (final && done > r->bins_written)) {
-		size_t n = done - r->bins_written;
-
-		if (n > TRACE_PROBE_BINS_PER_EVENT)
-			n = TRACE_PROBE_BINS_PER_EVENT;
-		memset(f, 0, sizeof(f));
-		f[PB_T0_NS] = t0 + (uint64_t)r->bins_written * bin_ns;
-		f[PB_CPU] = (uint32_t)r->o->cpu;
-		f[PB_BIN_NS] = bin_ns;
-		f[PB_N] = n;
-		for (size_t i = 0; i < n; i++)
-			f[PB_W0 + i] = bins[r->bins_written + i];
-		if (trace_writer_add(r->w, TEV_PROBE_BINS, f[PB_T0_NS], f)) {
-			p_err("%s", trace_writer_error(r->w));
-			return -1;
-		}
-		r->bins_written += n;
+	end = final ? done : r->bins_written + (done - r->bins_written) /
+		      TRACE_PROBE_BINS_PER_EVENT * TRACE_PROBE_BINS_PER_EVENT;
+	if (end <= r->bins_written)
+		return 0;
+	if (probe_trace_bins(r->w, r->probe, r->bins_written, end)) {
+		p_err("%s", trace_writer_error(r->w));
+		return -1;
 	}
+	r->bins_written = end;
 	return 0;
 }
 
@@ -268,7 +254,6 @@ static int write_campaign(struct run *r, const struct settle_version *v)
 
 static int finish_probe(struct run *r, struct probe_stats *st)
 {
-	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
 	int ret;
 
 	ret = probe_stop(r->probe, st);
@@ -276,17 +261,7 @@ static int finish_probe(struct run *r, struct probe_stats *st)
 		p_warn("stopping the probe failed: %s", strerror(ret < 0 ? -ret : ret));
 	if (write_probe_bins(r, true))
 		return -1;
-	f[PI_SAMPLES] = st->samples;
-	f[PI_CPU] = (uint32_t)r->o->cpu;
-	f[PI_BIN_NS] = probe_bin_ns(r->probe);
-	f[PI_ITERS_PER_SAMPLE] = st->iters_per_sample;
-	f[PI_PERIOD_P50_NS] = clamp32(st->period_p50_ns);
-	f[PI_PERIOD_P99_NS] = clamp32(st->period_p99_ns);
-	f[PI_PERIOD_MAX_NS] = clamp32(st->period_max_ns);
-	f[PI_DROPPED_BINS] = clamp32(st->dropped_bins);
-	f[PI_FIFO] = st->fifo;
-	f[PI_MLOCKED] = st->mlocked;
-	if (trace_writer_add(r->w, TEV_PROBE_INFO, mono_ns(), f)) {
+	if (probe_trace_info(r->w, r->probe, st, mono_ns())) {
 		p_err("%s", trace_writer_error(r->w));
 		return -1;
 	}

@@ -31,9 +31,13 @@ mirror_uri() {
 
 root="$cache/apt/$arch-$suite"
 mkdir -p "$root/lists/partial" "$root/archives/partial" "$root/debs"
+# An empty dpkg status: what this machine has installed (say a newer
+# linux-kbuild from bookworm-updates) must not become the candidate.
+[ -f "$root/status" ] || : > "$root/status"
 opts=(-o "Dir::Etc::SourceList=$root/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
       -o "Dir::State::Lists=$root/lists" -o "Dir::Cache=$root"
-      -o "Dir::Cache::archives=$root/archives" -o "APT::Architecture=$arch"
+      -o "Dir::Cache::archives=$root/archives" -o "Dir::State::status=$root/status"
+      -o "APT::Architecture=$arch"
       -o "APT::Architectures::=$arch" -o "Acquire::Languages=none" -o "APT::Sandbox::User=root" -q)
 
 # Lists younger than a day are reused so repeated runs do not hit the mirror.

@@ -63,7 +63,8 @@ build=$top/build/$arch-$kver
 log() { echo "vm[$arch-$kver]: $*" >&2; }
 
 # 1. Kernel headers (and, to boot, the image), fetched once and reused.
-kdir=$cache/kernels/$debarch-$kver
+# v2: the suite's own kbuild tools are unpacked beside the headers.
+kdir=$cache/kernels/v2-$debarch-$kver
 if [ ! -f "$kdir/.ready" ] || { [ $build_only = 0 ] && [ ! -f "$kdir/.image" ]; }; then
 	log "fetching Debian $kver kernel for $debarch"
 	image=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" --resolve "linux-image-$debarch")
