@@ -104,13 +104,14 @@ vmlinuz=$kdir/root/boot/vmlinuz-$rel
 kmods=$kdir/root/lib/modules/$rel/kernel
 
 # arm64 userspace links libbpf statically from Debian's arm64 -dev packages,
-# unpacked (never installed) into a sysroot.
+# unpacked (never installed) into a sysroot.  Userspace does not depend on
+# the kernel, so it always comes from bookworm, whichever kernel boots.
 sysroot=""
-if [ "$arch" != "$(uname -m)" ]; then
-	sysroot=$cache/sysroot-$debarch
+if [ "$arch" != "$(uname -m)" ] && [ $build_only = 0 ]; then
+	sysroot=$cache/sysroot-$debarch-bookworm
 	if [ ! -f "$sysroot/.ready" ]; then
 		log "preparing $debarch sysroot"
-		debs=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
+		debs=$("$here/apt-fetch.sh" "$cache" "$debarch" bookworm libbpf-dev libelf-dev zlib1g-dev libzstd-dev)
 		rm -rf "$sysroot" && mkdir -p "$sysroot"
 		for d in $debs; do dpkg -x "$d" "$sysroot"; done
 		touch "$sysroot/.ready"
