@@ -33,32 +33,44 @@ static void settle_sampler_finish(struct settle_slot *s, u64 ts, u32 khz,
 	s->sampling = false;
 }
 
-static enum hrtimer_restart settle_sample(struct hrtimer *t)
+/*
+ * Take one sample of the slot's CPU and judge it; the caller holds s->lock.
+ * Returns true while the transition is still to be sampled.
+ */
+static bool settle_sample_locked(struct settle_slot *s)
 {
-	struct settle_slot *s = container_of(t, struct settle_slot, timer);
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
 	u64 t0, t1;
 	u32 khz;
 
+	lockdep_assert_held(&s->lock);
 	t0 = ktime_get_ns();
 	khz = settle_reader->read_khz(s->cpu);
 	t1 = ktime_get_ns();
 
-	raw_spin_lock(&s->lock);
-	if (!s->sampling)
-		goto out_unlock;
 	s->s_samples++;
 	if (settle_reached(khz, s->s_target)) {
 		settle_sampler_finish(s, t0, khz, t1 - t0, SETTLE_EFF_SETTLED);
-	} else if (t0 - s->s_start >
-		   (u64)READ_ONCE(settle_sample_timeout_us) * NSEC_PER_USEC) {
+		return false;
+	}
+	if (t0 - s->s_start >
+	    (u64)READ_ONCE(settle_sample_timeout_us) * NSEC_PER_USEC) {
 		settle_sampler_finish(s, t0, khz, t1 - t0, SETTLE_EFF_TIMEOUT);
-	} else {
-		s->s_prev_ts = t0;
+		return false;
+	}
+	s->s_prev_ts = t0;
+	return true;
+}
+
+static enum hrtimer_restart settle_sample(struct hrtimer *t)
+{
+	struct settle_slot *s = container_of(t, struct settle_slot, timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+
+	raw_spin_lock(&s->lock);
+	if (s->sampling && settle_sample_locked(s)) {
 		hrtimer_forward_now(t, ns_to_ktime(READ_ONCE(settle_sample_period_ns)));
 		ret = HRTIMER_RESTART;
 	}
-out_unlock:
 	raw_spin_unlock(&s->lock);
 	return ret;
 }
@@ -97,8 +109,14 @@ void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz,
 	s->s_start = now;
 	s->s_prev_ts = now;
 	s->s_samples = 0;
-	/* The first sample runs at once: it shows the rate before the call. */
-	hrtimer_start(&s->timer, 0, HRTIMER_MODE_REL_HARD);
+	/*
+	 * The first sample is taken here rather than from an immediate timer:
+	 * an interrupt inside the transition would be counted as stall.
+	 */
+	if (settle_sample_locked(s))
+		hrtimer_start(&s->timer,
+			      ns_to_ktime(READ_ONCE(settle_sample_period_ns)),
+			      HRTIMER_MODE_REL_HARD);
 	raw_spin_unlock_irqrestore(&s->lock, flags);
 }
 

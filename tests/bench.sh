@@ -20,9 +20,11 @@ for arch in x86_64 arm64; do
 	line=$(tr -d '\r' < "$out/console.log" | grep -a '^@@SETTLE-BENCH transition')
 	set -- $line
 	echo "== transition path, $arch guest (TCG): write() to scaling_setspeed, ns"
-	awk -v b50="$3" -v b90="$4" -v w50="$5" -v w90="$6" 'BEGIN {
-		printf "  without settle.ko  p50 %9d  p90 %9d\n", b50, b90
-		printf "  with settle.ko     p50 %9d  p90 %9d\n", w50, w90
-		printf "  ratio with/without p50 %9.2f  p90 %9.2f\n", w50 / b50, w90 / b90
+	awk -v b50="$3" -v b90="$4" -v m50="$5" -v m90="$6" -v w50="$7" -v w90="$8" \
+	    -v k50="$9" -v k90="${10}" 'BEGIN {
+		printf "  %-34s p50 %9d  p90 %9d\n", "without settle.ko", b50, b90
+		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %5.2f\n", "settle.ko, no recorder", m50, m90, m50 / b50
+		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %5.2f\n", "settle.ko + recorder (BPF)", w50, w90, w50 / b50
+		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %5.2f\n", "settle.ko kprobes=0 + recorder", k50, k90, k50 / b50
 	}'
 done

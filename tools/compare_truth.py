@@ -9,7 +9,8 @@ latest request before that entry (at most 50 ms before, as settle.ko
 assumes).  Transitions settle flags as warm-up are matched but not checked.  Checks, each printed as "PASS: name" / "FAIL: name" with the
 error quantiles:
 
-  stall       |measured - injected| <= --max-stall-err-us, median <=
+  stall       |measured - injected| <= --max-stall-err-us (all but
+              --max-stall-miss-frac of them, each miss printed), median <=
               --max-p50-stall-err-us, and never shorter than injected
   effective   |t_effective - t_settle| <= effective_bound + --slack-us
               (the bound is the sample gap plus the read cost)
@@ -45,6 +46,8 @@ def main():
     ap.add_argument("--min-n", type=int, default=1, help="transitions that must be matched")
     ap.add_argument("--max-stall-err-us", type=float, help="check stalls with this bound")
     ap.add_argument("--max-p50-stall-err-us", type=float)
+    ap.add_argument("--max-stall-miss-frac", type=float, default=0.0,
+                    help="fraction of stalls allowed beyond --max-stall-err-us (each is printed)")
     ap.add_argument("--effective", action="store_true", help="check effective settle")
     ap.add_argument("--throughput", action="store_true", help="check throughput settle")
     ap.add_argument("--min-throughput-frac", type=float, default=0.8,
@@ -113,9 +116,13 @@ def main():
             errs.append((m["stall_ns"] - int(t["stall_ns"])) / 1000.0)
         if errs:
             print(qline("%s: stall error us (measured - injected)" % a.name, errs))
-            worst = max(errs, key=abs)
-            if abs(worst) > a.max_stall_err_us:
-                fails.append("stall error %.1f us exceeds %.1f us" % (worst, a.max_stall_err_us))
+            out = [e for e in errs if abs(e) > a.max_stall_err_us]
+            for e in out:
+                print("%s: stall error %.1f us beyond %.1f us" % (a.name, e, a.max_stall_err_us))
+            if len(out) > a.max_stall_miss_frac * len(errs):
+                fails.append("%d of %d stall errors exceed %.1f us (allowed: %.0f %%)"
+                             % (len(out), len(errs), a.max_stall_err_us,
+                                100 * a.max_stall_miss_frac))
             p50 = quantile([abs(e) for e in errs], .5)
             if a.max_p50_stall_err_us is not None and p50 > a.max_p50_stall_err_us:
                 fails.append("median stall error %.1f us exceeds %.1f us"

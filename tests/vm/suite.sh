@@ -18,9 +18,11 @@ settle=$top/build/host/settle
 # Under TCG the notifier path around ->target_index (settle's own PRE/POST
 # handlers, the BPF programs, cpufreq's POST work) costs tens of us,
 # measured here on an idle host: x86_64 p50 30-150 / max 83-300 us, arm64
-# p50 50-90 / max 265-480 us; a busy host adds single outliers (775 us
-# seen on arm64).  Natively it is a few us.  The median bound is the tight
-# one: a stall measured between the wrong events is off by milliseconds.
+# p50 50-90 / max 265-480 us.  The guest's shell can also be preempted
+# between settle's PRE stamp and the driver (8.7 ms seen once on arm64), so
+# up to 5 % of the transitions may exceed the per-transition bound; each is
+# printed.  Natively it is a few us.  The median bound is the tight one: a
+# stall measured between the wrong events is off by milliseconds.
 case $arch in
 x86_64) tol=${SETTLE_STALL_TOL_US:-1000} p50=200 ;;
 *) tol=${SETTLE_STALL_TOL_US:-1500} p50=200 ;;
@@ -48,7 +50,7 @@ check() {
 # Passive recording of sysfs writes: the recorded PRE-to-POST gap must
 # match the injected stall.
 check record "$out/record-stall.trace" "$out/record-stall.truth.csv" --min-n 35 \
-	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50"
+	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --max-stall-miss-frac 0.05
 # ondemand's work runs on the measured CPU, so stall times there carry the
 # guest's scheduling; this checks that every transition is caught.
 check passive "$out/passive.trace" "$out/passive.truth.csv" --min-n 4 \
@@ -64,7 +66,8 @@ check passive "$out/passive.trace" "$out/passive.truth.csv" --min-n 4 \
 # also stalls long enough for some windows to be flagged (probe_gap) and
 # left without a change point: at least half must have one.
 check step "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
-	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --effective --throughput \
+	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --max-stall-miss-frac 0.05 \
+	--effective --throughput \
 	--min-within-frac 0.9 --min-throughput-frac 0.5
 if [ -d "$out/kill.trace" ] && "$settle" report "$out/kill.trace" >/dev/null; then
 	echo "PASS: kill-$arch the killed campaign's trace reads on the host"

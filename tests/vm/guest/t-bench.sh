@@ -1,6 +1,7 @@
 # make bench, in the guest: the cost settle adds to a transition, measured
-# side by side in one boot: sysfs writes timed without settle.ko, then
-# with settle.ko and its recorder attached.
+# side by side in one boot: sysfs writes timed without settle.ko, with
+# settle.ko alone, with its recorder attached, then the same without the
+# request kprobe.
 TEST=bench
 . ./lib.sh
 ARGS_settle_sim="stall_us=0 settle_us=0 steal=0"
@@ -12,9 +13,18 @@ n=${BENCH_N:-400}
 benchw $cpu 115200 1728000 50 >/dev/null		# warm-up
 base=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
 insmod /lib/settle/settle.ko sample_period_ns=200000 || die "insmod settle failed"
+benchw $cpu 115200 1728000 50 >/dev/null
+mod=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
 start_record /tmp/bench
 benchw $cpu 115200 1728000 50 >/dev/null		# warm-up with settle
 with=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
 stop_record
-echo "@@SETTLE-BENCH transition $base $with"
+# Without the request kprobe (stock JetPack kernels have none).
+rmmod settle || die "rmmod settle failed"
+insmod /lib/settle/settle.ko sample_period_ns=200000 kprobes=0 || die "insmod settle kprobes=0 failed"
+start_record /tmp/bench-nokp --force
+benchw $cpu 115200 1728000 50 >/dev/null
+nokp=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
+stop_record
+echo "@@SETTLE-BENCH transition $base $mod $with $nokp"
 result PASS $TEST "measured $n transitions without and with settle"

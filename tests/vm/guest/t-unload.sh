@@ -12,7 +12,7 @@ taskset -c 0 sh -c "while :; do for f in 115200 1728000 729600; do echo \$f > $d
 writer=$!
 i=0
 while [ $i -lt 8 ]; do
-	insmod /lib/settle/settle.ko || die "insmod settle failed (round $i)"
+	insmod /lib/settle/settle.ko ${ARGS_settle:-} || die "insmod settle failed (round $i)"
 	usleep $((20000 + i * 7000))
 	rmmod settle || die "rmmod settle failed while transitions were in flight (round $i)"
 	i=$((i + 1))
