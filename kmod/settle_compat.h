@@ -8,8 +8,21 @@
 #ifndef _SETTLE_COMPAT_H
 #define _SETTLE_COMPAT_H
 
+#include <linux/cpufreq.h>
 #include <linux/hrtimer.h>
+#include <linux/pm_qos.h>
 #include <linux/version.h>
+
+/*
+ * The value a freq_qos request asks for (its plist priority).  5.4 .. 6.12:
+ * policies keep the user's scaling_min/max_freq as such requests, while the
+ * sysfs files show the effective limits, which thermal caps may lower.
+ */
+static inline unsigned int settle_qos_request_value(const struct freq_qos_request *req,
+						    unsigned int fallback)
+{
+	return req ? req->pnode.prio : fallback;
+}
 
 /*
  * hrtimer_setup() replaced hrtimer_init() + ->function in 6.13; 6.15

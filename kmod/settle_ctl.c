@@ -22,6 +22,7 @@
 #include <linux/workqueue.h>
 
 #include "settle.h"
+#include "settle_compat.h"
 #include "settle_trace.h"
 
 #define SETTLE_ATTR_LEN		32
@@ -125,17 +126,20 @@ static int settle_policy_save(struct settle_session *ss,
 
 	ret = settle_attr_read(cpu, "scaling_governor", sv->governor,
 			       sizeof(sv->governor));
-	if (!ret)
-		ret = settle_attr_read(cpu, "scaling_min_freq", sv->min,
-				       sizeof(sv->min));
-	if (!ret)
-		ret = settle_attr_read(cpu, "scaling_max_freq", sv->max,
-				       sizeof(sv->max));
 	if (ret) {
 		pr_warn("cpu%u: cannot read the policy to save it: %d\n", cpu,
 			ret);
 		return ret;
 	}
+	/*
+	 * What the user asked for, not the effective limits the sysfs files
+	 * show: restoring a thermally capped maximum as the user's own
+	 * request would keep the cap after the campaign.
+	 */
+	snprintf(sv->min, sizeof(sv->min), "%u",
+		 settle_qos_request_value(policy->min_freq_req, policy->min));
+	snprintf(sv->max, sizeof(sv->max), "%u",
+		 settle_qos_request_value(policy->max_freq_req, policy->max));
 	sv->setspeed[0] = '\0';
 	if (!strcmp(sv->governor, "userspace"))
 		settle_attr_read(cpu, "scaling_setspeed", sv->setspeed,

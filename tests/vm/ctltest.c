@@ -94,6 +94,22 @@ static int same(const struct policy *a, const struct policy *b)
 	return !strcmp(a->gov, b->gov) && !strcmp(a->min, b->min) && !strcmp(a->max, b->max);
 }
 
+/*
+ * Limits written to sysfs reach the policy through a work item
+ * (cpufreq's policy->update), so a read right after a write can still show
+ * the old value: poll for up to 2 s until the policy reads as `want`.
+ */
+static int settles_to(unsigned int cpu, const struct policy *want, struct policy *got)
+{
+	for (int i = 0; i < 200; i++) {
+		snapshot(cpu, got);
+		if (same(want, got))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct settle_cpu_step st;
@@ -115,6 +131,11 @@ int main(int argc, char **argv)
 	write_attr(cpu, "scaling_governor", "performance");
 	write_attr(cpu, "scaling_max_freq", argv[3]);
 	snapshot(cpu, &before);
+	snprintf(before.max, sizeof(before.max), "%s", argv[3]);
+	if (!settles_to(cpu, &before, &during)) {
+		printf("@@SETTLE-RESULT FAIL ctl-setup scaling_max_freq did not become %s\n", argv[3]);
+		return 1;
+	}
 
 	/* Only root may control the module. */
 	pid = fork();
@@ -165,8 +186,7 @@ int main(int argc, char **argv)
 	snapshot(cpu, &during);
 	check(!strcmp(during.gov, "userspace"), "governor", "stepping under %s", during.gov);
 	close(fd);
-	snapshot(cpu, &after);
-	check(same(&before, &after), "restore-close", "after close: %s %s..%s (before %s %s..%s)",
+	check(settles_to(cpu, &before, &after), "restore-close", "after close: %s %s..%s (before %s %s..%s)",
 	      after.gov, after.min, after.max, before.gov, before.min, before.max);
 
 	/* A controller killed mid-campaign. */
@@ -183,8 +203,7 @@ int main(int argc, char **argv)
 	snapshot(cpu, &during);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	snapshot(cpu, &after);
-	check(!strcmp(during.gov, "userspace") && same(&before, &after), "restore-kill",
+	check(!strcmp(during.gov, "userspace") && settles_to(cpu, &before, &after), "restore-kill",
 	      "killed controller: during %s, after %s %s..%s", during.gov, after.gov, after.min,
 	      after.max);
 	fd = open(SETTLE_DEV_PATH, O_RDWR);

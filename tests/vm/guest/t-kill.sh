@@ -7,7 +7,8 @@ load_modules settle_sim cpufreq_userspace settle
 cpu=1
 d=$(cpufreq_dir $cpu)
 echo 729600 > $d/scaling_max_freq
-before="$(cat $d/scaling_governor) $(cat $d/scaling_min_freq) $(cat $d/scaling_max_freq)"
+before="$(cat $d/scaling_governor) $(cat $d/scaling_min_freq) 729600"
+wait_policy $cpu "$before" || die "scaling_max_freq did not become 729600: $(policy_of $cpu)"
 settle step --cpu $cpu --rates 115200,1728000 --count 1000 --gap-ms 20 --warmup 0 \
 	--seed 2 -o /tmp/kill 2>/tmp/kill.err &
 pid=$!
@@ -16,7 +17,8 @@ during=$(cat $d/scaling_governor)
 kill -9 $pid
 wait $pid
 rc=$?
-after="$(cat $d/scaling_governor) $(cat $d/scaling_min_freq) $(cat $d/scaling_max_freq)"
+wait_policy $cpu "$before"
+after=$(policy_of $cpu)
 cat /tmp/kill.err
 [ $rc -eq 137 ] || die "settle step was not killed (status $rc)"
 [ "$during" = userspace ] || die "during the campaign the governor was $during, not userspace"
