@@ -289,14 +289,12 @@ static int probe_cpu_run(int argc, char **argv)
 			fputs(probe_usage, stdout);
 			return 0;
 		default:
-			fputs("Try 'settle probe --help'.\n", stderr);
+			usage_hint("probe");
 			return 1;
 		}
 	}
-	if (optind != argc) {
-		p_err("unexpected argument '%s' (try 'settle probe --help')", argv[optind]);
+	if (extra_args(argc, argv, "probe"))
 		return 1;
-	}
 	if (out && trace_output_check(out, force, err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;

@@ -137,14 +137,12 @@ int cmd_record(int argc, char **argv)
 			fputs(record_usage, stdout);
 			return 0;
 		default:
-			fputs("Try 'settle record --help'.\n", stderr);
+			usage_hint("record");
 			return 1;
 		}
 	}
-	if (optind != argc) {
-		p_err("unexpected argument '%s' (try 'settle record --help')", argv[optind]);
+	if (extra_args(argc, argv, "record"))
 		return 1;
-	}
 	if (!*out) {
 		p_err("-o: empty output directory name");
 		return 1;

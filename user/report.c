@@ -534,7 +534,7 @@ int cmd_report(int argc, char **argv)
 			fputs(report_usage, stdout);
 			return 0;
 		default:
-			fputs("Try 'settle report --help'.\n", stderr);
+			usage_hint("report");
 			return 1;
 		}
 	}

@@ -267,14 +267,12 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 			fputs(step_usage, stdout);
 			return 1;
 		default:
-			fputs("Try 'settle step --help'.\n", stderr);
+			usage_hint("step");
 			return -1;
 		}
 	}
-	if (optind != argc) {
-		p_err("unexpected argument '%s' (try 'settle step --help')", argv[optind]);
+	if (extra_args(argc, argv, "step"))
 		return -1;
-	}
 	if (!have_cpu) {
 		p_err("--cpu is required: the CPU to step and probe");
 		return -1;

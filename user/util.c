@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "util.h"
@@ -76,4 +77,17 @@ int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	}
 	*out = v;
 	return 0;
+}
+
+void usage_hint(const char *cmd)
+{
+	fprintf(stderr, "Try 'settle %s --help'.\n", cmd);
+}
+
+int extra_args(int argc, char **argv, const char *cmd)
+{
+	if (optind == argc)
+		return 0;
+	p_err("unexpected argument '%s' (try 'settle %s --help')", argv[optind], cmd);
+	return 1;
 }

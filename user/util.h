@@ -21,6 +21,10 @@ extern const char *settle_prog;
 
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* After getopt printed its complaint: point at the subcommand's --help. */
+void usage_hint(const char *cmd);
+/* Non-zero, with a message, if getopt left positional arguments over. */
+int extra_args(int argc, char **argv, const char *cmd);
 void set_err(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
