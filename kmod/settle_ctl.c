@@ -208,6 +208,7 @@ static bool settle_in_table(struct cpufreq_policy *policy, unsigned int khz)
 static int settle_do_step(struct settle_session *ss,
 			  struct settle_cpu_step *st)
 {
+	struct cpufreq_governor *gov;
 	struct cpufreq_policy *policy;
 	struct settle_slot *slot;
 	unsigned long flags;
@@ -243,10 +244,30 @@ static int settle_do_step(struct settle_session *ss,
 	ret = settle_policy_save(ss, policy);
 	if (ret)
 		goto out_unlock;
-	from = READ_ONCE(policy->cur);
+	/*
+	 * The limits the save wrote reach the policy through cpufreq's
+	 * update work.  Let it run now: run later, it would re-apply the
+	 * governor's setspeed in the middle of the campaign.
+	 */
+	flush_work(&policy->update);
+
+	down_write(&policy->rwsem);
+	/*
+	 * Through the userspace governor, as a scaling_setspeed write does:
+	 * its setspeed must follow every step, because each later limits
+	 * update (thermal caps included) re-applies it.
+	 */
+	gov = policy->governor;
+	if (policy_is_inactive(policy) || !gov || !gov->store_setspeed) {
+		pr_warn_ratelimited("step: cpu%u: the governor is no longer userspace\n",
+				    st->cpu);
+		ret = -EBUSY;
+		goto out_unlock_policy;
+	}
+	from = policy->cur;
 	if (from == st->target_khz) {
 		ret = -EALREADY;
-		goto out_unlock;
+		goto out_unlock_policy;
 	}
 
 	raw_spin_lock_irqsave(&slot->lock, flags);
@@ -261,15 +282,16 @@ static int settle_do_step(struct settle_session *ss,
 
 	trace_cpu_request(st->id, st->t_request_ns, policy->cpu, from,
 			  st->target_khz, SETTLE_REQ_STEP);
-	ret = cpufreq_driver_target(policy, st->target_khz,
-				    CPUFREQ_RELATION_H);
+	ret = gov->store_setspeed(policy, st->target_khz);
 	st->t_exit_ns = ktime_get_ns();
 
 	raw_spin_lock_irqsave(&slot->lock, flags);
 	slot->step_active = false;
 	slot->req_valid = false;
 	raw_spin_unlock_irqrestore(&slot->lock, flags);
-	st->cur_khz = READ_ONCE(policy->cur);
+	st->cur_khz = policy->cur;
+out_unlock_policy:
+	up_write(&policy->rwsem);
 out_unlock:
 	mutex_unlock(&ss->lock);
 out_put_policy:

@@ -116,6 +116,7 @@ int main(int argc, char **argv)
 	struct settle_version v;
 	struct policy before, during, after;
 	unsigned int cpu, a, b;
+	char cur[32], lim[32];
 	int fd, fd2, ret, status;
 	pid_t pid;
 
@@ -183,6 +184,29 @@ int main(int argc, char **argv)
 	      "id %llu request->exit %llu ns cur %u (%s)", (unsigned long long)st.id,
 	      (unsigned long long)(st.t_exit_ns - st.t_request_ns), st.cur_khz, strerror(-ret));
 	check(step(fd, cpu, st.cur_khz, NULL) == -EALREADY, "already", "step to the current rate -> EALREADY");
+	/*
+	 * A step must stick.  cpufreq re-applies the userspace governor's
+	 * setspeed on every limits update, both the one the policy save
+	 * queued and any later one (a thermal cap, a user's write): a step
+	 * that bypassed the governor was undone by it.  The CPU started
+	 * the session at b (performance, max b), the governor's setspeed.
+	 */
+	usleep(100000);
+	read_attr(cpu, "scaling_cur_freq", cur, sizeof(cur));
+	check(strtoul(cur, NULL, 0) == st.cur_khz, "holds-update",
+	      "100 ms after a step to %u kHz the CPU is at %s kHz", st.cur_khz, cur);
+	snprintf(lim, sizeof(lim), "%u", a > b ? a : b);
+	write_attr(cpu, "scaling_max_freq", lim);
+	for (int i = 0; i < 200; i++) {
+		read_attr(cpu, "scaling_max_freq", during.max, sizeof(during.max));
+		if (!strcmp(during.max, lim))
+			break;
+		usleep(10000);
+	}
+	read_attr(cpu, "scaling_cur_freq", cur, sizeof(cur));
+	check(st.cur_khz == a && !strcmp(during.max, lim) && strtoul(cur, NULL, 0) == a, "holds-limits",
+	      "after scaling_max_freq %s (now %s) the CPU is at %s kHz, stepped to %u",
+	      lim, during.max, cur, st.cur_khz);
 	snapshot(cpu, &during);
 	check(!strcmp(during.gov, "userspace"), "governor", "stepping under %s", during.gov);
 	close(fd);
