@@ -349,7 +349,7 @@ static void join_events(struct analysis *a)
 		a->steps++;
 		if (a->st[i].flags & TRACE_STEP_WARMUP)
 			a->steps_warmup++;
-		if (a->st[i].err)
+		if (st_failed(&a->st[i]))
 			a->steps_failed++;
 	}
 	for (size_t i = 0; i < a->nx; i++) {

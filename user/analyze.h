@@ -8,6 +8,7 @@
 #ifndef SETTLE_ANALYZE_H
 #define SETTLE_ANALYZE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +100,12 @@ struct st_ev {
 	uint64_t id, t_request_ns, t_exit_ns;
 	uint32_t cpu, from_khz, to_khz, cur_khz, seq, flags, err;
 };
+
+/* A step failed, unless it positioned onto the rate the CPU already had. */
+static inline bool st_failed(const struct st_ev *s)
+{
+	return s->err && !(s->err == EALREADY && (s->flags & TRACE_STEP_POSITION));
+}
 
 struct pb_ev {			/* one probe_bins event */
 	uint64_t t0_ns;

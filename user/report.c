@@ -223,7 +223,7 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		for (size_t i = 0; i < a->nst; i++) {
 			const struct st_ev *s = &a->st[i];
 
-			if (!s->err)
+			if (!st_failed(s))
 				continue;
 			jsonw_start_object(w);
 			jsonw_uint_field(w, "cpu", s->cpu);

@@ -60,6 +60,7 @@ struct run {
 	uint32_t seq;
 	size_t done;		/* plan items issued */
 	uint64_t ok, failed, already, inserted;
+	uint64_t failed_measured;	/* failures of measured steps */
 };
 
 static int open_settle(struct settle_version *v)
@@ -218,6 +219,8 @@ static int do_step(struct run *r, uint32_t from, uint32_t to, uint32_t flags,
 		r->already++;
 	} else {
 		r->failed++;
+		if (!(flags & (TRACE_STEP_WARMUP | TRACE_STEP_POSITION)))
+			r->failed_measured++;
 		if (r->failed <= MAX_REPORTED_FAILURES) {
 			if (r->tty)
 				fputc('\n', stderr);
@@ -469,7 +472,12 @@ int cmd_step(int argc, char **argv)
 		goto out;
 	if (r.tty && r.done != plan.n)
 		fputc('\n', stderr);
-	rc = stopped || stop_requested || r.failed ? 1 : 0;
+	/*
+	 * Only a measured step that failed fails the campaign: warm-up and
+	 * positioning steps are not measured, and the step after a failed
+	 * one is positioned again.  Both kinds are said below.
+	 */
+	rc = stopped || stop_requested || r.failed_measured ? 1 : 0;
 
 out:
 	if (r.probe) {
@@ -506,6 +514,12 @@ out:
 			r.failed ? " (errno in the trace's step events)" : "",
 			r.inserted, r.already, st->records, st->lost, probe_txt, o.out,
 			rc ? " (see errors above)" : "");
+		if (r.failed_measured)
+			p_err("%" PRIu64 " measured steps failed (warnings above; errno in the trace): exit status 1",
+			      r.failed_measured);
+		else if (r.failed)
+			p_warn("%" PRIu64 " warm-up or positioning steps failed and were not measured; the campaign itself is complete",
+			       r.failed);
 		fprintf(stderr, "Next: settle report %s\n", o.out);
 	}
 	recorder_free(r.rec);

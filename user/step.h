@@ -63,8 +63,9 @@ struct step_plan {
 
 /*
  * Every ordered pair of `rates` exactly `count` times as measured steps,
- * preceded by `warmup` warm-up steps, with a positioning step first only
- * if `cur_khz` (the CPU's rate now, 0 if unknown) is not one of the rates.
+ * preceded by `warmup` warm-up steps and, first, one positioning step to
+ * the rate the circuit starts from: `cur_khz` (the CPU's rate as last read,
+ * 0 if unknown) when it is one of the rates, the first rate otherwise.
  * The measured sequence is `count` laps of an Eulerian circuit of the
  * complete directed graph on the rates, so it needs no positioning steps
  * between pairs.

@@ -73,13 +73,17 @@ const char step_usage[] =
 "  -h, --help               this text\n"
 "\n"
 "The plan (pairs, steps, estimated duration) is printed before the first\n"
-"step.  Steps that fail (e.g. EALREADY, the CPU already at the rate) are\n"
-"recorded with their errno in the trace and reported, never skipped\n"
-"silently.  SIGINT/SIGTERM stop stepping, keep the trace and exit 1.  Data\n"
-"is flushed at least every 200 ms, so even a killed run leaves a readable\n"
-"trace.\n"
+"step.  The first step positions the CPU on the plan's start rate after\n"
+"settle.ko has switched its policy to the userspace governor (EALREADY\n"
+"there means it was already there).  Steps that fail are recorded with\n"
+"their errno in the trace and reported, never skipped silently; after a\n"
+"failure the next pair is positioned again.  SIGINT/SIGTERM stop stepping,\n"
+"keep the trace and exit 1.  Data is flushed at least every 200 ms, so\n"
+"even a killed run leaves a readable trace.\n"
 "\n"
-"Exit status: 0 if every step succeeded, 1 otherwise.\n"
+"Exit status: 0 if every measured step succeeded; 1 if one failed, the run\n"
+"was interrupted or could not start.  A failed warm-up or positioning step\n"
+"is reported as a warning and does not change the exit status.\n"
 "\n"
 "Examples:\n"
 "  settle step --cpu 2 --rates 729600,1420800,2201600 --count 100\n"
@@ -331,7 +335,6 @@ int step_plan_build(const uint32_t *rates, size_t nrates, uint64_t count,
 		    char *err, size_t errlen)
 {
 	size_t m, start = 0, *circ, *rot, n = 0;
-	bool positioned = false;
 	uint64_t total;
 
 	memset(p, 0, sizeof(*p));
@@ -341,13 +344,11 @@ int step_plan_build(const uint32_t *rates, size_t nrates, uint64_t count,
 		return -1;
 	}
 	m = nrates * (nrates - 1);
-	for (size_t i = 0; i < nrates; i++) {
-		if (rates[i] == cur_khz) {
+	/* Start where the CPU appears to be, to spare a transition. */
+	for (size_t i = 0; i < nrates; i++)
+		if (rates[i] == cur_khz)
 			start = i;
-			positioned = true;
-		}
-	}
-	total = (positioned ? 0 : 1) + warmup + count * m;
+	total = 1 + warmup + count * m;
 	if (total > STEP_MAX_STEPS) {
 		set_err(err, errlen, "the plan has %" PRIu64 " steps, more than %u: lower --count",
 			total, STEP_MAX_STEPS);
@@ -371,8 +372,14 @@ int step_plan_build(const uint32_t *rates, size_t nrates, uint64_t count,
 			break;
 		}
 	}
-	if (!positioned)
-		p->steps[n++] = (struct step_item){ cur_khz, rates[start], TRACE_STEP_POSITION };
+	/*
+	 * Always position first.  cur_khz was read before settle.ko switched
+	 * the policy to the userspace governor, and that switch may still
+	 * move the CPU (cpufreq applies limits through a work item): the
+	 * first step is the one that puts it where the plan starts.  The
+	 * kernel answers EALREADY when it was there already.
+	 */
+	p->steps[n++] = (struct step_item){ cur_khz, rates[start], TRACE_STEP_POSITION };
 	/* Warm-up walks the same circuit, so measuring continues seamlessly. */
 	for (uint64_t j = 0; j < warmup + count * m; j++) {
 		p->steps[n++] = (struct step_item){
@@ -384,7 +391,7 @@ int step_plan_build(const uint32_t *rates, size_t nrates, uint64_t count,
 	p->n = n;
 	p->npairs = m;
 	p->nwarmup = (size_t)warmup;
-	p->nposition = positioned ? 0 : 1;
+	p->nposition = 1;
 	p->nmeasured = (size_t)(count * m);
 	free(circ);
 	free(rot);

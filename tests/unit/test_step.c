@@ -162,20 +162,22 @@ static void check_plan(const uint32_t *rates, size_t k, uint64_t count, uint64_t
 	assert_int_equal(p.npairs, k * (k - 1));
 	assert_int_equal(p.nmeasured, count * k * (k - 1));
 	assert_int_equal(p.nwarmup, warmup);
-	assert_int_equal(p.nposition, listed ? 0 : 1);
+	assert_int_equal(p.nposition, 1);
 	assert_int_equal(p.n, p.nposition + p.nwarmup + p.nmeasured);
-	if (!listed) {
-		/* One positioning step, from wherever the CPU is. */
-		assert_int_equal(p.steps[0].flags, TRACE_STEP_POSITION);
-		assert_int_equal(p.steps[0].from_khz, cur);
-		i0 = 1;
-	} else {
-		assert_int_equal(p.steps[0].from_khz, cur);
-	}
+	/*
+	 * Always one positioning step, from the rate read before the policy
+	 * switch, to where the circuit starts: that rate when listed (the
+	 * kernel then answers EALREADY), else the first.
+	 */
+	assert_int_equal(p.steps[0].flags, TRACE_STEP_POSITION);
+	assert_int_equal(p.steps[0].from_khz, cur);
+	assert_int_equal(p.steps[0].to_khz, listed ? cur : rates[0]);
+	i0 = 1;
 	for (size_t i = 0; i < p.n; i++) {
 		const struct step_item *s = &p.steps[i];
 
-		assert_int_not_equal(s->from_khz, s->to_khz);
+		if (i >= i0)
+			assert_int_not_equal(s->from_khz, s->to_khz);
 		/* Continuity: no hidden positioning anywhere. */
 		if (i + 1 < p.n)
 			assert_int_equal(s->to_khz, p.steps[i + 1].from_khz);
@@ -214,14 +216,16 @@ static void test_plan(void **state)
 	}
 	check_plan(rates, 3, 100, 4, 100);
 
-	/* Two rates, CPU at the second: B->A, A->B, ... */
+	/* Two rates, CPU at the second: confirm B, then B->A, A->B, ... */
 	assert_int_equal(step_plan_build(rates, 2, 2, 1, 100, &p, err, sizeof(err)), 0);
-	assert_int_equal(p.n, 5);
-	assert_int_equal(p.steps[0].from_khz, 100);
-	assert_int_equal(p.steps[0].to_khz, 300);
-	assert_int_equal(p.steps[0].flags, TRACE_STEP_WARMUP);
-	assert_int_equal(p.steps[1].from_khz, 300);
-	assert_int_equal(p.steps[1].flags, 0);
+	assert_int_equal(p.n, 6);
+	assert_int_equal(p.steps[0].to_khz, 100);
+	assert_int_equal(p.steps[0].flags, TRACE_STEP_POSITION);
+	assert_int_equal(p.steps[1].from_khz, 100);
+	assert_int_equal(p.steps[1].to_khz, 300);
+	assert_int_equal(p.steps[1].flags, TRACE_STEP_WARMUP);
+	assert_int_equal(p.steps[2].from_khz, 300);
+	assert_int_equal(p.steps[2].flags, 0);
 	step_plan_free(&p);
 
 	assert_int_equal(step_plan_build(rates, 1, 1, 0, 0, &p, err, sizeof(err)), -1);
