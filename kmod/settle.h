@@ -7,6 +7,7 @@
 
 #include <linux/cpufreq.h>
 #include <linux/hrtimer.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -49,6 +50,8 @@ struct settle_reader_ops {
  * @req_source: enum settle_req_source
  * @id: id of the transition between PRECHANGE and POSTCHANGE
  * @timer: the effective-frequency sampler
+ * @arm_csd: IPI that starts @timer on the sample_cpu
+ * @arm_queued: @arm_csd is in flight
  * @sampling: @timer is armed for transition @s_id
  * @s_id: transition being sampled
  * @s_target: rate it goes to
@@ -67,6 +70,8 @@ struct settle_slot {
 	u32 req_source;
 	u64 id;
 	struct hrtimer timer;
+	call_single_data_t arm_csd;
+	bool arm_queued;
 	bool sampling;
 	u64 s_id;
 	u32 s_target;
@@ -80,6 +85,7 @@ extern struct settle_slot *settle_slots;
 extern const struct settle_reader_ops *settle_reader;
 extern unsigned int settle_sample_period_ns;
 extern unsigned int settle_sample_timeout_us;
+extern int settle_sample_cpu;
 
 u64 settle_new_id(void);
 struct settle_slot *settle_slot_of(unsigned int cpu);
@@ -89,8 +95,7 @@ void settle_cpufreq_exit(void);
 void settle_note_governor(struct cpufreq_policy *policy, u64 now);
 
 void settle_sampler_init(struct settle_slot *s);
-void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz,
-			  u64 now);
+void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz);
 void settle_sampler_cancel(struct settle_slot *s);
 
 int settle_readers_init(const char *want);

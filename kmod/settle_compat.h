@@ -11,6 +11,7 @@
 #include <linux/cpufreq.h>
 #include <linux/hrtimer.h>
 #include <linux/pm_qos.h>
+#include <linux/smp.h>
 #include <linux/version.h>
 
 /*
@@ -43,6 +44,12 @@ static inline void settle_hrtimer_setup(struct hrtimer *t,
 	hrtimer_init(t, clock, mode);
 	t->function = fn;
 }
+#endif
+
+/* INIT_CSD() arrived in 5.11; 5.10 sets the fields itself. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define INIT_CSD(_csd, _func, _info)					\
+	(*(_csd) = (call_single_data_t){ .func = (_func), .info = (_info) })
 #endif
 
 #endif /* _SETTLE_COMPAT_H */

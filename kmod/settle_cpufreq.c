@@ -73,11 +73,12 @@ static void settle_cpufreq_pre(struct cpufreq_freqs *freqs)
 				  freqs->new, source);
 	settle_note_governor(policy, now);
 	/*
-	 * Driver entry is stamped after settle's own work, so that work is
-	 * not counted as stall; the sampler starts at the same instant.
+	 * Driver entry is stamped after settle's own work, the sampler's
+	 * first sample and start included, so that work is not counted as
+	 * stall.
 	 */
+	settle_sampler_start(s, id, freqs->new);
 	now = ktime_get_ns();
-	settle_sampler_start(s, id, freqs->new, now);
 	trace_cpufreq_pre(id, now, policy->cpu, freqs->old, freqs->new);
 }
 

@@ -32,6 +32,7 @@
 
 unsigned int settle_sample_period_ns = 20000;
 unsigned int settle_sample_timeout_us = 50000;
+int settle_sample_cpu = -1;
 static char *reader = "auto";
 /*
  * Opt-in: in TCG guests, arming or disarming the kprobe while transitions
@@ -73,6 +74,26 @@ static int settle_param_set_timeout(const char *val,
 	return settle_param_set_uint_range(val, kp, 1, SETTLE_TIMEOUT_MAX_US);
 }
 
+static int settle_param_set_cpu(const char *val, const struct kernel_param *kp)
+{
+	int v, ret;
+
+	ret = kstrtoint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < -1 || v >= (int)nr_cpu_ids || (v >= 0 && !cpu_possible(v))) {
+		pr_err("%s must be -1 or a possible CPU, got %d\n", kp->name, v);
+		return -ERANGE;
+	}
+	WRITE_ONCE(*(int *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops settle_cpu_ops = {
+	.set = settle_param_set_cpu,
+	.get = param_get_int,
+};
+
 static const struct kernel_param_ops settle_period_ops = {
 	.set = settle_param_set_period,
 	.get = param_get_uint,
@@ -91,6 +112,9 @@ module_param_cb(sample_timeout_us, &settle_timeout_ops,
 		&settle_sample_timeout_us, 0644);
 MODULE_PARM_DESC(sample_timeout_us,
 		 "stop sampling a transition after this long, us (1..1000000, default 50000)");
+module_param_cb(sample_cpu, &settle_cpu_ops, &settle_sample_cpu, 0644);
+MODULE_PARM_DESC(sample_cpu,
+		 "run the sampler's timer on this CPU, -1 = the CPU that entered the driver (default -1)");
 module_param(reader, charp, 0444);
 MODULE_PARM_DESC(reader,
 		 "frequency reader: auto, sim, tegra234 or cached (default auto)");

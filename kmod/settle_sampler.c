@@ -5,12 +5,21 @@
  * target (or sample_timeout_us passes).  The first sample showing the target
  * and the last one before it bracket the moment the hardware changed; both
  * go into settle:cpu_effective so reports can state the bound.
+ *
+ * The timer runs where the driver was entered, or on sample_cpu.  A
+ * housekeeping CPU keeps the sampler's interrupts off the controller; in a
+ * qemu -icount guest it is needed, because a vCPU that re-arms a timer is
+ * switched out at once and its interrupted task then never runs while
+ * another vCPU is busy (Documentation/testbed.rst).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/delay.h>
 #include <linux/lockdep.h>
+#include <linux/rcupdate.h>
+#include <linux/smp.h>
 
 #include "settle.h"
 #include "settle_compat.h"
@@ -61,6 +70,41 @@ static bool settle_sample_locked(struct settle_slot *s)
 	return true;
 }
 
+/* Start the periodic timer; the caller holds s->lock. */
+static void settle_sampler_arm(struct settle_slot *s)
+{
+	int cpu = READ_ONCE(settle_sample_cpu);
+	ktime_t period = ns_to_ktime(READ_ONCE(settle_sample_period_ns));
+
+	lockdep_assert_held(&s->lock);
+	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu)) {
+		hrtimer_start(&s->timer, period, HRTIMER_MODE_REL_HARD);
+		return;
+	}
+	/* A pinned hrtimer starts on its CPU: ask that CPU, without waiting. */
+	if (s->arm_queued)
+		return;
+	s->arm_queued = true;
+	if (smp_call_function_single_async(cpu, &s->arm_csd)) {
+		s->arm_queued = false;
+		hrtimer_start(&s->timer, period, HRTIMER_MODE_REL_HARD);
+	}
+}
+
+/* IPI on sample_cpu: start the timer there if the transition still wants it. */
+static void settle_sampler_arm_remote(void *info)
+{
+	struct settle_slot *s = info;
+
+	raw_spin_lock(&s->lock);
+	s->arm_queued = false;
+	if (s->sampling)
+		hrtimer_start(&s->timer,
+			      ns_to_ktime(READ_ONCE(settle_sample_period_ns)),
+			      HRTIMER_MODE_REL_PINNED_HARD);
+	raw_spin_unlock(&s->lock);
+}
+
 static enum hrtimer_restart settle_sample(struct hrtimer *t)
 {
 	struct settle_slot *s = container_of(t, struct settle_slot, timer);
@@ -83,6 +127,7 @@ void settle_sampler_init(struct settle_slot *s)
 {
 	settle_hrtimer_setup(&s->timer, settle_sample, CLOCK_MONOTONIC,
 			     HRTIMER_MODE_REL_HARD);
+	INIT_CSD(&s->arm_csd, settle_sampler_arm_remote, s);
 }
 
 /**
@@ -90,17 +135,18 @@ void settle_sampler_init(struct settle_slot *s)
  * @s: the policy's slot
  * @id: the transition
  * @target_khz: the rate the driver was asked for
- * @now: CLOCK_MONOTONIC of driver entry
  *
- * A transition still being sampled is closed as superseded: its effective
- * change, if any, can no longer be told apart from this one's.
+ * Called just before driver entry.  A transition still being sampled is
+ * closed as superseded: its effective change, if any, can no longer be told
+ * apart from this one's.
  */
-void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz,
-			  u64 now)
+void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz)
 {
 	unsigned long flags;
+	u64 now;
 
 	raw_spin_lock_irqsave(&s->lock, flags);
+	now = ktime_get_ns();
 	if (s->sampling)
 		settle_sampler_finish(s, now, 0, 0, SETTLE_EFF_SUPERSEDED);
 	s->sampling = true;
@@ -114,9 +160,7 @@ void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz,
 	 * an interrupt inside the transition would be counted as stall.
 	 */
 	if (settle_sample_locked(s))
-		hrtimer_start(&s->timer,
-			      ns_to_ktime(READ_ONCE(settle_sample_period_ns)),
-			      HRTIMER_MODE_REL_HARD);
+		settle_sampler_arm(s);
 	raw_spin_unlock_irqrestore(&s->lock, flags);
 }
 
@@ -125,15 +169,28 @@ void settle_sampler_start(struct settle_slot *s, u64 id, u32 target_khz,
  * @s: the slot
  *
  * Called on unload after the notifier is gone, so nothing restarts it.
+ * Must be able to sleep.
  */
 void settle_sampler_cancel(struct settle_slot *s)
 {
 	unsigned long flags;
+	bool queued;
 
-	hrtimer_cancel(&s->timer);
 	raw_spin_lock_irqsave(&s->lock, flags);
 	if (s->sampling)
 		settle_sampler_finish(s, ktime_get_ns(), 0, 0,
 				      SETTLE_EFF_CANCELLED);
 	raw_spin_unlock_irqrestore(&s->lock, flags);
+
+	/* A queued arm IPI is always delivered; it sees !sampling. */
+	do {
+		raw_spin_lock_irqsave(&s->lock, flags);
+		queued = s->arm_queued;
+		raw_spin_unlock_irqrestore(&s->lock, flags);
+		if (queued)
+			usleep_range(50, 100);
+	} while (queued);
+	/* ...and the handler has returned: it runs with irqs off. */
+	synchronize_rcu();
+	hrtimer_cancel(&s->timer);
 }
