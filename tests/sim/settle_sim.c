@@ -134,6 +134,72 @@ module_param(steal_min_idle_us, uint, 0444);
 MODULE_PARM_DESC(steal_min_idle_us,
 		 "Stretch steal periods (up to 16x) to leave the CPU at least this long, us (default 500 for TCG; 0 = never)");
 
+static char *heartbeat_cpus = "";
+module_param(heartbeat_cpus, charp, 0444);
+MODULE_PARM_DESC(heartbeat_cpus,
+		 "CPUs for the virtual-time heartbeat, a cpulist, empty = none (default; see Documentation/testbed.rst)");
+static cpumask_var_t sim_hb_mask;
+
+static unsigned int heartbeat_us = 17;
+module_param(heartbeat_us, uint, 0444);
+MODULE_PARM_DESC(heartbeat_us,
+		 "Heartbeat period in us, 1..1000 (default 17: no divisor of the steal period)");
+
+/*
+ * Virtual-time heartbeat.  Under qemu -icount a busy vCPU runs until the
+ * next deadline of its own timers: an IPI to another vCPU, or a timer that
+ * another vCPU armed meanwhile (settle's sampler), waits for that, up to a
+ * guest tick (4 ms).  A short periodic timer on the busy (stepped) CPU
+ * bounds the wait.  Its period shares no divisor with the steal period, so
+ * it does not lock onto the short idle window of a high steal share and
+ * starve the probe there.  It only exists in tests.
+ */
+static DEFINE_PER_CPU(struct hrtimer, sim_heartbeat);
+
+static enum hrtimer_restart sim_heartbeat_fn(struct hrtimer *t)
+{
+	hrtimer_forward_now(t, ns_to_ktime((u64)heartbeat_us * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void sim_heartbeat_start(void *unused)
+{
+	hrtimer_start(this_cpu_ptr(&sim_heartbeat),
+		      ns_to_ktime((u64)heartbeat_us * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+static void sim_heartbeat_stop(void)
+{
+	unsigned int cpu;
+
+	for_each_cpu(cpu, sim_hb_mask)
+		hrtimer_cancel(per_cpu_ptr(&sim_heartbeat, cpu));
+	free_cpumask_var(sim_hb_mask);
+}
+
+static int sim_heartbeat_init(void)
+{
+	unsigned int cpu;
+
+	if (!zalloc_cpumask_var(&sim_hb_mask, GFP_KERNEL))
+		return -ENOMEM;
+	if (cpulist_parse(heartbeat_cpus, sim_hb_mask) ||
+	    !cpumask_subset(sim_hb_mask, cpu_online_mask) ||
+	    heartbeat_us < 1 || heartbeat_us > 1000) {
+		pr_err("heartbeat_cpus='%s' must list online CPUs and heartbeat_us=%u be in [1, 1000]\n",
+		       heartbeat_cpus, heartbeat_us);
+		free_cpumask_var(sim_hb_mask);
+		return -EINVAL;
+	}
+	for_each_cpu(cpu, sim_hb_mask)
+		settle_sim_hrtimer_setup(per_cpu_ptr(&sim_heartbeat, cpu),
+					 sim_heartbeat_fn, CLOCK_MONOTONIC,
+					 HRTIMER_MODE_REL_PINNED_HARD);
+	on_each_cpu_mask(sim_hb_mask, sim_heartbeat_start, NULL, true);
+	return 0;
+}
+
 /**
  * struct sim_cpu - simulated state of one CPU's clock
  * @lock: seqlock protecting @prev_khz .. @active; readers are lockless
@@ -1006,11 +1072,16 @@ static int __init sim_init(void)
 		       ret);
 		goto err_remove_debugfs;
 	}
+	ret = sim_heartbeat_init();
+	if (ret)
+		goto err_unregister;
 	pr_info("%u rates up to %u kHz, stall %d us, settle %d us (-1 = profile, %u entries), steal %s\n",
 		nr_freqs, sim_fmax_khz, stall_us, settle_us, sim_profile->len,
 		steal ? "on" : "off");
 	return 0;
 
+err_unregister:
+	cpufreq_unregister_driver(&sim_driver);
 err_remove_debugfs:
 	debugfs_remove_recursive(sim_dir);
 	vfree(sim_truth);
@@ -1023,6 +1094,7 @@ static void __exit sim_exit(void)
 {
 	unsigned int cpu;
 
+	sim_heartbeat_stop();
 	/* Waits for transitions in flight and quiesces every CPU (->exit). */
 	cpufreq_unregister_driver(&sim_driver);
 	debugfs_remove_recursive(sim_dir);
