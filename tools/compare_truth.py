@@ -11,13 +11,19 @@ error quantiles:
 
   stall       |measured - injected| <= --max-stall-err-us (all but
               --max-stall-miss-frac of them, each miss printed), median <=
-              --max-p50-stall-err-us, and never shorter than injected
+              --max-p50-stall-err-us, 95th percentile <=
+              --max-p95-stall-err-us, and never shorter than injected
   effective   |t_effective - t_settle| <= effective_bound + --slack-us
-              (the bound is the sample gap plus the read cost)
+              (the bound is the sample gap plus the read cost), 95th
+              percentile of the |error| <= --max-p95-effective-err-us
   throughput  |t_throughput - t_settle| <= detection_bound + --slack-us
               for at least --min-within-frac of the transitions with a
               change point (each miss is printed); at least
-              --min-throughput-frac of the matched ones must have one
+              --min-throughput-frac of the matched ones must have one;
+              95th percentile of the |error| <= --max-p95-throughput-err-us
+
+Every check prints the quantiles of the signed error and of |error|, so a
+run states the bounds it actually met.
 """
 import argparse
 import json
@@ -33,8 +39,21 @@ def quantile(xs, q):
 
 
 def qline(name, xs):
-    return "%s: p50 %.1f  p95 %.1f  p99 %.1f  min %.1f  max %.1f" % (
-        name, quantile(xs, .5), quantile(xs, .95), quantile(xs, .99), min(xs), max(xs))
+    a = [abs(x) for x in xs]
+    return ("%s: p50 %.1f  p95 %.1f  p99 %.1f  min %.1f  max %.1f"
+            "  |err| p50 %.1f  p95 %.1f  max %.1f" % (
+                name, quantile(xs, .5), quantile(xs, .95), quantile(xs, .99), min(xs), max(xs),
+                quantile(a, .5), quantile(a, .95), max(a)))
+
+
+def p95_check(fails, what, xs, bound):
+    """Append a failure when the 95th percentile of |xs| exceeds bound."""
+    if bound is None or not xs:
+        return
+    p95 = quantile([abs(x) for x in xs], .95)
+    if p95 > bound:
+        fails.append("95th percentile of the %s |error| %.1f us exceeds %.1f us"
+                     % (what, p95, bound))
 
 
 def main():
@@ -46,6 +65,9 @@ def main():
     ap.add_argument("--min-n", type=int, default=1, help="transitions that must be matched")
     ap.add_argument("--max-stall-err-us", type=float, help="check stalls with this bound")
     ap.add_argument("--max-p50-stall-err-us", type=float)
+    ap.add_argument("--max-p95-stall-err-us", type=float)
+    ap.add_argument("--max-p95-effective-err-us", type=float)
+    ap.add_argument("--max-p95-throughput-err-us", type=float)
     ap.add_argument("--max-stall-miss-frac", type=float, default=0.0,
                     help="fraction of stalls allowed beyond --max-stall-err-us (each is printed)")
     ap.add_argument("--effective", action="store_true", help="check effective settle")
@@ -127,6 +149,7 @@ def main():
             if a.max_p50_stall_err_us is not None and p50 > a.max_p50_stall_err_us:
                 fails.append("median stall error %.1f us exceeds %.1f us"
                              % (p50, a.max_p50_stall_err_us))
+            p95_check(fails, "stall", errs, a.max_p95_stall_err_us)
             if min(errs) < 0:
                 fails.append("a measured stall is %.1f us shorter than the injected one"
                              % -min(errs))
@@ -152,6 +175,7 @@ def main():
         if errs:
             print(qline("%s: effective error us (sampled - true settle)" % a.name, errs))
             print(qline("%s: effective bound us (sample gap + read cost)" % a.name, bounds))
+            p95_check(fails, "effective", errs, a.max_p95_effective_err_us)
         ok = verdict("effective", fails) and ok
 
     if a.throughput:
@@ -176,6 +200,7 @@ def main():
         if errs:
             print(qline("%s: throughput error us (change point - true settle)" % a.name, errs))
             print(qline("%s: throughput detection bound us" % a.name, bounds))
+            p95_check(fails, "throughput", errs, a.max_p95_throughput_err_us)
         if len(errs) < a.min_throughput_frac * max(1, len(pairs)):
             fails.append("only %d of %d transitions have a throughput change point"
                          % (len(errs), len(pairs)))

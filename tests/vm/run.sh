@@ -4,10 +4,15 @@
 # scripts, and bring their results back over the console.
 #
 # usage: tests/vm/run.sh [--arch x86_64|arm64] [--kernel 6.1] [--timeout S]
-#                        [--out DIR] [--smp N] [--no-user] SCRIPT...
+#                        [--clock virtual|real] [--out DIR] [--smp N]
+#                        [--no-user] SCRIPT...
 #        tests/vm/run.sh --build-only [--arch A] [--kernel K]
 #   --build-only builds settle.ko and settle_sim.ko against the kernel's
 #   headers and stops: a compile test for kernels the tests do not boot.
+#   --clock virtual (default) runs the guest on qemu's instruction counter
+#   (-icount shift=0,sleep=off: 1 ns per instruction, idle time skipped);
+#   --clock real on the host's wall clock.  Guest scripts see the choice as
+#   SETTLE_CLOCK.  See Documentation/testbed.rst.
 #   SCRIPT is a file in tests/vm/guest/ (e.g. t-stall.sh).  Files the guest
 #   emits land in DIR (default tests/vm/out/ARCH-KERNEL).  Exit status is 0
 #   only when the guest booted, ran every script and reported no failure.
@@ -15,17 +20,19 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-arch=x86_64 kver=6.1 timeout_s=600 out="" smp=2 with_user=1 build_only=0
+arch=x86_64 kver=6.1 timeout_s=600 out="" smp="" with_user=1 build_only=0
+clock=${SETTLE_CLOCK:-virtual}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arch=$2; shift 2 ;;
 	--kernel) kver=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--clock) clock=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--no-user) with_user=0; shift ;;
 	--build-only) build_only=1; shift ;;
-	-h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -47,6 +54,17 @@ x86_64) debarch=amd64 karch=x86_64 cross="" console=ttyS0
 arm64) debarch=arm64 karch=arm64 cross=aarch64-linux-gnu- console=ttyAMA0 extra=""
 	qemu=(qemu-system-aarch64 -accel tcg -M virt -cpu cortex-a57) ;;
 *) echo "run.sh: unknown arch '$arch' (x86_64, arm64)" >&2; exit 2 ;;
+esac
+# Virtual time: guest nanoseconds are executed instructions, so timing is
+# exact and repeatable in guest time, whatever the host's load.  sleep=off
+# skips idle time instead of waiting for the host clock.
+# SETTLE_ICOUNT_EXTRA appends icount suboptions (record/replay, see
+# Documentation/testbed.rst).
+# Virtual time gets a third vCPU for settle's sampler (guest/lib.sh).
+case $clock in
+virtual) qemu+=(-icount "shift=0,sleep=off${SETTLE_ICOUNT_EXTRA:-}") smp=${smp:-3} ;;
+real) smp=${smp:-2} ;;
+*) echo "run.sh: unknown clock '$clock' (virtual, real)" >&2; exit 2 ;;
 esac
 # 5.10 is JetPack 5's kernel line, 6.12 the newest Debian ships; 6.1 is
 # the one the tests boot.
@@ -170,6 +188,7 @@ cp "$build/ctltest" "$build/benchw" "$ird/bin/"
 cp "$top/tools/profiles/orin-nano-cpu.profile" "$ird/lib/settle/"
 cp "$here/guest/"*.sh "$ird/tests/"
 printf '%s\n' "$@" > "$ird/tests/list"
+echo "SETTLE_CLOCK=$clock" > "$ird/tests/env"
 cat > "$ird/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -198,7 +217,7 @@ chmod +x "$ird/init"
 
 # 4. Boot, with a hard limit.
 rm -rf "$out" && mkdir -p "$out"
-log "booting (timeout ${timeout_s}s): $*"
+log "booting ($clock clock, timeout ${timeout_s}s): $*"
 set +e
 timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" -m 1024 -smp "$smp" -nographic -no-reboot \
 	-kernel "$vmlinuz" -initrd "$build/initramfs.gz" \

@@ -1,32 +1,30 @@
 #!/usr/bin/env bash
 # The VM end-to-end suite for one arch: boot once, run the guest scripts,
 # then check what came back against the simulator's truth on the host.
+#
+# usage: suite.sh ARCH [virtual|real]
+#   virtual (default): qemu -icount, the full suite with the tight bounds
+#   real: a wall-clock smoke run (record, step, kill) with the TCG bounds
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-arch=${1:?usage: suite.sh ARCH}
-out=$here/out/$arch-6.1
+arch=${1:?usage: suite.sh ARCH [virtual|real]}
+clock=${2:-virtual}
 rc=0
 
-"$here/run.sh" --arch "$arch" --out "$out" t-kernel-events.sh t-ctl.sh t-record-stall.sh \
-	t-passive.sh t-step.sh t-kill.sh t-cli.sh t-unload.sh || rc=1
+case $clock in
+virtual) out=$here/out/$arch-6.1
+	scripts="t-kernel-events.sh t-ctl.sh t-record-stall.sh t-passive.sh t-step.sh t-kill.sh t-cli.sh t-unload.sh" ;;
+real) out=$here/out/$arch-6.1-real
+	scripts="t-record-stall.sh t-step.sh t-kill.sh" ;;
+*) echo "suite.sh: unknown clock '$clock' (virtual, real)" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086
+"$here/run.sh" --arch "$arch" --clock "$clock" --out "$out" $scripts || rc=1
 
 # Host-side checks read the guest's traces with a host build of settle.
 make -s -C "$top/user" OUT="$top/build/host" >/dev/null || { echo "FAIL: host build of settle"; exit 1; }
 settle=$top/build/host/settle
-
-# Under TCG the notifier path around ->target_index (settle's own PRE/POST
-# handlers, the BPF programs, cpufreq's POST work) costs tens of us,
-# measured here on an idle host: x86_64 p50 30-150 / max 83-300 us, arm64
-# p50 50-90 / max 265-480 us.  The guest's shell can also be preempted
-# between settle's PRE stamp and the driver (8.7 ms seen once on arm64), so
-# up to 5 % of the transitions may exceed the per-transition bound; each is
-# printed.  Natively it is a few us.  The median bound is the tight one: a
-# stall measured between the wrong events is off by milliseconds.
-case $arch in
-x86_64) tol=${SETTLE_STALL_TOL_US:-1000} p50=200 ;;
-*) tol=${SETTLE_STALL_TOL_US:-1500} p50=200 ;;
-esac
 
 # check NAME TRACE TRUTH ARGS...: report the guest's trace on the host and
 # compare it with the simulator's truth (tools/compare_truth.py).
@@ -47,33 +45,61 @@ check() {
 		--truth "$truth" "$@" || rc=1
 }
 
-# Passive recording of sysfs writes: the recorded PRE-to-POST gap must
-# match the injected stall.
-check record "$out/record-stall.trace" "$out/record-stall.truth.csv" --min-n 35 \
-	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --max-stall-miss-frac 0.05
-# ondemand's work runs on the measured CPU, so stall times there carry the
-# guest's scheduling; this checks that every transition is caught.
-check passive "$out/passive.trace" "$out/passive.truth.csv" --min-n 4 \
-	--max-stall-err-us 100000
-# The active campaign: stall, effective and throughput settle.  The
-# effective bound is the sampler's actual gap plus read cost (TCG delivers
-# a 200 us hrtimer irregularly); the throughput bound is settle's own
-# detection bound per transition.  Under TCG the probe's vCPU also slows
-# down by up to 60 % while the controller's vCPU works (request, stall,
-# sampler), which the simulator's truth does not know about; the probe
-# really saw it, so some change points land early: seen 0-2 of 36 on
-# x86_64 and 0-4 of 33 on arm64.  Every miss is printed; more than 20 %
-# fails the test.  On a loaded host the probe
-# also stalls long enough for some windows to be flagged (probe_gap) and
-# left without a change point: at least half must have one.
-check step "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
-	--max-stall-err-us "$tol" --max-p50-stall-err-us "$p50" --max-stall-miss-frac 0.05 \
-	--effective --throughput \
-	--min-within-frac 0.8 --min-throughput-frac 0.5
-if [ -d "$out/kill.trace" ] && "$settle" report "$out/kill.trace" >/dev/null; then
-	echo "PASS: kill-$arch the killed campaign's trace reads on the host"
+if [ "$clock" = virtual ]; then
+	# Virtual time (Documentation/testbed.rst).  Each bound is what
+	# repeated arm64 runs met, with the measured figures and their cause
+	# beside it; the tests print the quantiles every time.
+	#
+	# Passive sysfs writes, no probe, no heartbeat: settle's own stall
+	# precision.  Measured |error| 1.0-3.6 us, the notifier and BPF path
+	# around the driver call.  (Back-to-back writes cut transitions
+	# short, so the effective change is checked in the campaigns.)
+	check record "$out/record-stall.trace" "$out/record-stall.truth.csv" --min-n 35 \
+		--max-stall-err-us 10 --max-p95-stall-err-us 10 --max-p50-stall-err-us 5
+	check passive "$out/passive.trace" "$out/passive.truth.csv" --min-n 4 \
+		--max-stall-err-us 100000
+	# The campaign at the board's defaults.  qemu 7.2's -icount ends a
+	# vCPU's turn only at its own timer deadlines: a heartbeat tick on
+	# the controller inside PRE->entry or exit->POST lets the other two
+	# vCPUs run their turns first, and a steal burst (interrupts off, up
+	# to 93 us at 115200 kHz) holds the others for its length.  Measured
+	# stall |error| p50 1-5 us, p95 19-22 us, max 33 us; effective
+	# |error| p95 18-60 us, always within the sample's own gap.  The
+	# sampler's instructions take 13 % of the probe's time in each
+	# settle window (probe rate 0.87 of its level, measured), which pulls
+	# change points: throughput |error| p95 660-860 us, printed, not held.
+	check step "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
+		--max-stall-err-us 50 --max-p95-stall-err-us 30 --max-p50-stall-err-us 5 \
+		--effective --max-p95-effective-err-us 80 \
+		--throughput --min-throughput-frac 0.9 --min-within-frac 0.9
+	# The same campaign with a 200 us sampler (1.3 % of the probe's
+	# time): measured throughput |error| p50 70-125 us, p95 435-630 us;
+	# stall |error| p95 1-55 us (steal bursts, as above).
+	check step-quiet "$out/step-quiet.trace" "$out/step-quiet.truth.csv" --min-n 36 \
+		--max-stall-err-us 100 --max-p95-stall-err-us 60 --max-p50-stall-err-us 5 \
+		--effective --throughput --min-throughput-frac 0.9 --min-within-frac 0.9 \
+		--max-p95-throughput-err-us 700
 else
-	echo "FAIL: kill-$arch no readable trace from the killed campaign"
+	# Wall-clock TCG smoke run: the notifier path costs tens of us and
+	# the guest's shell can be preempted inside a stall (8.7 ms seen once
+	# on arm64), so up to 5 % of the transitions may exceed the bound.
+	# Under TCG the probe's vCPU slows by up to 60 % while the
+	# controller's works, which the truth does not model: 80 % of the
+	# change points within their bound, half of the transitions with one.
+	case $arch in
+	x86_64) tol=1000 ;;
+	*) tol=1500 ;;
+	esac
+	check record-real "$out/record-stall.trace" "$out/record-stall.truth.csv" --min-n 35 \
+		--max-stall-err-us "$tol" --max-p50-stall-err-us 200 --max-stall-miss-frac 0.05
+	check step-real "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
+		--max-stall-err-us "$tol" --max-p50-stall-err-us 200 --max-stall-miss-frac 0.05 \
+		--effective --throughput --min-within-frac 0.8 --min-throughput-frac 0.5
+fi
+if [ -d "$out/kill.trace" ] && "$settle" report "$out/kill.trace" >/dev/null; then
+	echo "PASS: kill-$arch-$clock the killed campaign's trace reads on the host"
+else
+	echo "FAIL: kill-$arch-$clock no readable trace from the killed campaign"
 	rc=1
 fi
 exit $rc

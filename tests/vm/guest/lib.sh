@@ -1,6 +1,34 @@
 # Helpers for guest test scripts (busybox sh).  The host reads everything
 # back from the console: lines starting with @@SETTLE- are protocol.
 
+# SETTLE_CLOCK: virtual (qemu -icount) or real, as run.sh --clock chose.
+. ./env
+
+# What each clock needs; Documentation/testbed.rst says why.
+#   CPU        the stepped (and probed) CPU
+#   DEF_settle, DEF_settle_sim   module arguments scripts start from
+#   SIM_BASE   DEF_settle_sim without the heartbeat
+#   HEARTBEAT  the settle_sim arguments that bound a vCPU's turn
+# load_modules uses DEF_<module> when a script sets no ARGS_<module>.
+if [ "$SETTLE_CLOCK" = virtual ]; then
+	# Three vCPUs: controller 0, settle's sampler 1, stepped CPU 2.  The
+	# board's defaults otherwise: a 20 us sampler, 100 us steal periods,
+	# no stretching.  The stall sleeps, as a firmware wait would: a
+	# spinning vCPU would take instruction time from the probe's.
+	CPU=2
+	HEARTBEAT="heartbeat_cpus=0-2"
+	DEF_settle="sample_cpu=1"
+	SIM_BASE="steal_period_us=100 steal_min_idle_us=0 stall_sleep=1"
+else
+	# TCG on the wall clock cannot keep a 20 us hrtimer without starving
+	# the vCPU it runs on, and delivers timers below ~1 ms irregularly.
+	CPU=1
+	DEF_settle="sample_period_ns=200000"
+	SIM_BASE="steal_min_idle_us=0 stall_sleep=1"
+	HEARTBEAT=""
+fi
+DEF_settle_sim="$SIM_BASE $HEARTBEAT"
+
 # result PASS|FAIL NAME DETAIL...
 result() {
 	st=$1 name=$2
@@ -46,7 +74,7 @@ load_modules() {
 	unload_all
 	for m in "$@"; do
 		# Per-module parameters: ARGS_settle_sim="stall_us=50" and so on.
-		eval "args=\${ARGS_$m:-}"
+		eval "args=\${ARGS_$m-\${DEF_$m:-}}"
 		insmod "/lib/settle/$m.ko" $args || die "insmod $m $args failed"
 		# The simulated board steals CPU time below f_max; schedutil would
 		# park idle CPUs low and slow the whole VM.  Tests step one CPU.

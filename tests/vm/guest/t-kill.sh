@@ -2,9 +2,10 @@
 # and the trace must read back up to the kill (checked again on the host).
 TEST=kill
 . ./lib.sh
-ARGS_settle="${ARGS_settle:-sample_period_ns=200000}"
+ARGS_settle="${ARGS_settle:-$DEF_settle}"
+ARGS_settle_sim="${ARGS_settle_sim:-$DEF_settle_sim}"
 load_modules settle_sim cpufreq_userspace settle
-cpu=1
+cpu=$CPU
 d=$(cpufreq_dir $cpu)
 echo 729600 > $d/scaling_max_freq
 before="$(cat $d/scaling_governor) $(cat $d/scaling_min_freq) 729600"

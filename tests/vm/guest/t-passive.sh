@@ -3,11 +3,11 @@
 # transition the simulator saw (checked on the host against its truth).
 TEST=passive
 . ./lib.sh
-ARGS_settle="${ARGS_settle:-sample_period_ns=200000}"
+ARGS_settle="${ARGS_settle:-$DEF_settle}"
 # ondemand follows CPU load; the simulated throughput loss is not needed,
 # and with it ondemand parks the idle CPU at 115200 kHz, where 93 % of it
 # is stolen and a TCG guest crawls.
-ARGS_settle_sim="${ARGS_settle_sim:-steal=0}"
+ARGS_settle_sim="${ARGS_settle_sim:-steal=0 $HEARTBEAT}"
 load_modules settle_sim cpufreq_ondemand settle
 cpu=1
 d=$(cpufreq_dir $cpu)
