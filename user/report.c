@@ -529,7 +529,7 @@ int cmd_report(int argc, char **argv)
 	struct report_opts o = { 0 };
 	int c;
 
-	optind = 1;
+	opt_reset();
 	while ((c = getopt_long(argc, argv, "ph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
