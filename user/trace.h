@@ -155,7 +155,10 @@ int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len);
 int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r);
 /* Writes the pending packet, if any, with one write(). */
 int trace_writer_flush(struct trace_writer *w);
-/* Flushes, syncs and frees; returns -1 if anything failed on the way. */
+/*
+ * Flushes, syncs and frees; returns -1 if anything failed on the way, and
+ * prints the failures of its own (earlier ones the caller has printed).
+ */
 int trace_writer_close(struct trace_writer *w);
 const char *trace_writer_error(const struct trace_writer *w);
 uint64_t trace_writer_events(const struct trace_writer *w);

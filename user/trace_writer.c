@@ -521,10 +521,13 @@ int trace_writer_lost(struct trace_writer *w, uint64_t ts_ns, uint64_t total)
 
 int trace_writer_close(struct trace_writer *w)
 {
+	bool reported;
 	int ret;
 
 	if (!w)
 		return 0;
+	/* Earlier failures were returned to callers, who all print them. */
+	reported = w->failed;
 	/* Always leave at least one packet so CTF readers see a stream. */
 	if (!w->failed && (w->nev_pkt || !w->seq)) {
 		if (!w->nev_pkt)
@@ -538,7 +541,7 @@ int trace_writer_close(struct trace_writer *w)
 	drop_reserve(w);
 	close(w->dirfd);
 	ret = w->failed ? -1 : 0;
-	if (w->failed)
+	if (w->failed && !reported)
 		p_err("%s", w->err);
 	free(w->pkt);
 	free(w->dir);
