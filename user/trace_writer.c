@@ -314,6 +314,7 @@ static int write_packet(struct trace_writer *w)
 	put_header(w, w->pkt, w->fill);
 	ret = write_all(w->fd, w->pkt, w->fill);
 	if (ret) {
+		uint64_t kept = w->written;	/* before the marker */
 		int mret = mark_truncated(w, -ret);
 
 		if (mret)
@@ -324,7 +325,7 @@ static int write_packet(struct trace_writer *w)
 			set_err(w->err, sizeof(w->err), "cannot write '%s/%s': %s; the trace"
 				" keeps its first %" PRIu64 " bytes (whole packets), marked truncated;"
 				" %" PRIu64 " events were not written", w->dir, TRACE_STREAM_FILE,
-				strerror(-ret), w->written, w->nev_pkt);
+				strerror(-ret), kept, w->nev_pkt);
 		w->failed = true;
 		return -1;
 	}
