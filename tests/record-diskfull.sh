@@ -56,7 +56,9 @@ check() {	# check NAME CONDITION-CMD...
 	if "$@"; then echo "PASS: record-diskfull-$name"; else echo "FAIL: record-diskfull-$name"; fail=1; fi
 }
 check exit-status test "$rc" -ne 0
-check says-enospc grep -q "No space left on device; the trace keeps its first 0 bytes (whole packets), marked truncated" "$tmp/err"
+# Without cpufreq activity nothing is written before the final packet
+# ("first 0 bytes"); on a machine with some, earlier packets may land.
+check says-enospc grep -q "No space left on device; the trace keeps its first [0-9]* bytes (whole packets), marked truncated" "$tmp/err"
 check no-reserve-left test ! -e "$trace/.settle-reserve"
 "$bin" report --json "$trace" >"$tmp/report.json" 2>"$tmp/report.err"
 check report-reads test $? -eq 0
