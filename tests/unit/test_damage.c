@@ -338,6 +338,25 @@ static void test_disk_full_tmpfs(void **state)
 	/* Every event of the packets before, nothing invented. */
 	assert_int_equal(read, accepted - 100);
 	assert_true(read > 1000);
+
+	/* Already full: refused at open, before anything is recorded. */
+	{
+		struct trace_meta m = test_meta("settle.ko");
+		char err[SETTLE_ERR_LEN] = "", *t2 = strdup(path_join(mnt, "again"));
+		FILE *fill = fopen(path_join(mnt, "filler"), "w");
+		char block[4096] = { 0 };
+
+		/* The marker left most of the freed reserve: take it. */
+		assert_non_null(fill);
+		while (fwrite(block, 1, sizeof(block), fill) == sizeof(block) && !fflush(fill))
+			;
+		fclose(fill);
+
+		assert_null(trace_writer_open(t2, &m, true, err, sizeof(err)));
+		if (!strstr(err, "No space left on device") || !strstr(err, "again"))
+			fail_msg("open on a full disk: '%s'", err);
+		free(t2);
+	}
 	assert_int_equal(umount(mnt), 0);
 	free(trace);
 	free(mnt);
