@@ -52,7 +52,11 @@ enum trace_event_id {
 	TEV_PROBE_INFO = 10,
 	TEV_PROBE_BINS = 11,
 	TEV_CAMPAIGN = 12,
-	TEV_TRUNCATED = 13,
+	/*
+	 * The writer's own bookkeeping, numbered apart from the data events
+	 * above so that those can grow without colliding with it.
+	 */
+	TEV_TRUNCATED = 100,
 };
 
 /* Field indexes into trace_event.f[] for each event type. */

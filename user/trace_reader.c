@@ -371,16 +371,18 @@ int trace_parse_stream(const uint8_t *buf, size_t len,
 		prev_end = end;
 		seq_expected = seq + 1;
 		off += pbytes;
+		/* The writer's last word: nothing after it is the writer's. */
+		if (res->truncated)
+			break;
 	}
 	if (res->truncated) {
-		/* The writer said its data stops here, though the file is whole. */
 		res->partial = true;
 		res->damage = TRACE_STOPPED;
 		snprintf(res->why, sizeof(res->why),
 			 "packet at offset %" PRIu64 ": the writer marked the trace truncated"
-			 " (%s); %" PRIu64 " events were not written",
+			 " (%s); %" PRIu64 " events were not written%s",
 			 res->partial_offset, strerror((int)res->truncated_err),
-			 res->truncated_events);
+			 res->truncated_events, off < len ? "; the bytes after that packet are ignored" : "");
 	}
 	return 0;
 corrupt:

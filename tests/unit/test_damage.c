@@ -275,6 +275,29 @@ static void test_write_failure_marked(void **state)
 	must_contain(out, "(No space left on device); 100 events were not written");
 	free(out);
 
+	{
+		/* Data after the marker is not the writer's: never read. */
+		struct trace_stream_result res;
+		struct trace_info ti;
+		char err[SETTLE_ERR_LEN], *sp = stream_path(fx->dir);
+		size_t len;
+		uint8_t *buf = slurp(sp, &len), *more = malloc(2 * len);
+
+		memcpy(more, buf, len);
+		memcpy(more + len, buf, len);
+		spit(sp, more, 2 * len);
+		quiet_stderr(true);
+		assert_int_equal(trace_read_dir(fx->dir, &ti, NULL, NULL, &res, err, sizeof(err)), 0);
+		quiet_stderr(false);
+		assert_int_equal(res.damage, TRACE_STOPPED);
+		assert_int_equal(res.events, 301);
+		must_contain(res.why, "the bytes after that packet are ignored");
+		spit(sp, buf, len);
+		free(more);
+		free(buf);
+		free(sp);
+	}
+
 	if (system("command -v babeltrace2 >/dev/null 2>&1") == 0) {
 		char cmd[4200];
 

@@ -460,7 +460,7 @@ static void test_new_event_sizes(void **state)
 		assert_int_equal(trace_event_payload_bytes(d), want[i].bytes);
 		assert_true(d->nfields <= TRACE_MAX_FIELDS);
 	}
-	assert_null(trace_event_desc(14));
+	assert_null(trace_event_desc(13));
 }
 
 /* Records whose length does not match their type are refused. */
