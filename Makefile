@@ -8,7 +8,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 V ?= 0
 
-.PHONY: all modules user deps test unit vmtest demo bench clean help
+.PHONY: all modules user deps test unit vmtest demo bench fuzz clean help
 
 all: modules user
 
@@ -21,6 +21,7 @@ help:
 	@echo '  test           unit tests + VM end-to-end tests (x86_64 and arm64)'
 	@echo '  demo           a campaign on the simulated board (arm64 VM), into demo-out/'
 	@echo '  bench          probe sample period and module overhead, side by side'
+	@echo '  fuzz           libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (tests/fuzz)'
 
 modules:
 	@test -d "$(KDIR)" || { echo "settle: no kernel build tree at KDIR=$(KDIR);" \
@@ -45,8 +46,13 @@ demo: deps
 bench: deps
 	@tests/bench.sh
 
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	@$(MAKE) -s -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	-$(MAKE) -C user clean
 	-$(MAKE) -C tests/unit clean
+	-$(MAKE) -C tests/fuzz clean
 	rm -rf build demo-out tests/vm/out

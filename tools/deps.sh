@@ -13,8 +13,8 @@ pkgs=(
 	linux-kbuild-6.1 kmod
 	# module BTF step of 6.12 headers
 	dwarves
-	# unit tests and trace checks
-	libcmocka-dev babeltrace2 python3
+	# unit tests and trace checks; clang's libFuzzer and sanitizer runtimes
+	libcmocka-dev babeltrace2 python3 libclang-rt-dev
 	# VM test bed
 	qemu-system-x86 qemu-system-arm cpio gzip xz-utils zstd
 )

@@ -253,7 +253,7 @@ static int probe_cpu_run(int argc, char **argv)
 	size_t nbins;
 	int c, ret = 1;
 
-	optind = 1;
+	opt_reset();
 	while ((c = getopt_long(argc, argv, "d:o:fph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

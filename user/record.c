@@ -113,7 +113,7 @@ int cmd_record(int argc, char **argv)
 	bool force = false, verbose = false;
 	int c, err = 0;
 
-	optind = 1;
+	opt_reset();
 	while ((c = getopt_long(argc, argv, "o:fd:D:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':

@@ -51,8 +51,11 @@ static const char report_usage[] =
 "  -h, --help      this text\n"
 "\n"
 "Exit status: 0 on success, 1 on any error (unreadable or corrupt trace,\n"
-"unsupported trace version, bad usage).  A trace that ends in a partial\n"
-"packet (recorder killed) is read up to that packet with a warning.\n"
+"unsupported trace version, bad usage).  A trace that ends inside a packet\n"
+"(recorder killed), has a damaged packet after intact ones, or that its\n"
+"writer marked truncated (disk full) is read up to the damage with a\n"
+"warning, and the report says PARTIAL (JSON: \"partial\": true and a\n"
+"\"damage\" object with kind, offset and reason).\n"
 "\n"
 "Examples:\n"
 "  settle report settle-trace\n"
@@ -158,6 +161,14 @@ static void json_report(const struct report *r, const struct report_opts *o,
 	jsonw_uint_field(w, "events", r->res.events);
 	jsonw_name(w, "partial");
 	jsonw_bool(w, r->res.partial);
+	if (r->res.partial) {	/* only then, so intact reports keep their shape */
+		jsonw_name(w, "damage");
+		jsonw_start_object(w);
+		jsonw_string_field(w, "kind", trace_damage_name(r->res.damage));
+		jsonw_uint_field(w, "offset", r->res.partial_offset);
+		jsonw_string_field(w, "reason", r->res.why);
+		jsonw_end_object(w);
+	}
 	jsonw_name(w, "stall_available");
 	jsonw_bool(w, r->stall_available);
 	jsonw_uint_field(w, "unpaired_pre", a->unpaired_pre);
@@ -366,7 +377,10 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		r->ti.kernel_release, r->ti.machine);
 	fprintf(out, "events:   %" PRIu64 " in %" PRIu64 " packets%s; lost %" PRIu64 "\n",
 		r->res.events, r->res.packets,
-		r->res.partial ? " (partial last packet dropped)" : "", r->lost);
+		r->res.partial ? " (PARTIAL)" : "", r->lost);
+	if (r->res.partial)
+		fprintf(out, "PARTIAL:  %s;\n          every figure below covers only the events before"
+			" that offset\n", r->res.why);
 	if (r->lost)
 		fprintf(out, "WARNING:  %" PRIu64 " events were lost: transitions may be missing"
 			" or unpaired\n", r->lost);
@@ -515,7 +529,7 @@ int cmd_report(int argc, char **argv)
 	struct report_opts o = { 0 };
 	int c;
 
-	optind = 1;
+	opt_reset();
 	while ((c = getopt_long(argc, argv, "ph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':

@@ -186,7 +186,7 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 		.duration_cap_s = STEP_DEFAULT_CAP_S, .out = STEP_DEFAULT_OUT,
 		.cpu = -1,
 	};
-	optind = 1;
+	opt_reset();
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "D:c:r:n:g:R:w:s:o:fvh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -52,6 +52,11 @@ enum trace_event_id {
 	TEV_PROBE_INFO = 10,
 	TEV_PROBE_BINS = 11,
 	TEV_CAMPAIGN = 12,
+	/*
+	 * The writer's own bookkeeping, numbered apart from the data events
+	 * above so that those can grow without colliding with it.
+	 */
+	TEV_TRUNCATED = 100,
 };
 
 /* Field indexes into trace_event.f[] for each event type. */
@@ -73,6 +78,7 @@ enum { PB_T0_NS, PB_CPU, PB_BIN_NS, PB_N, PB_W0 };		/* probe_bins: */
 							/* w_i is f[PB_W0 + i] */
 enum { CA_SEED, CA_CPU, CA_COUNT, CA_GAP_MIN_US, CA_GAP_MAX_US,	/* campaign */
        CA_READER, CA_SAMPLE_PERIOD_NS, CA_KPROBES, CA_WARMUP };
+enum { TR_EVENTS, TR_ERR };					/* truncated */
 
 /* step.flags */
 #define TRACE_STEP_WARMUP	(1U << 0)	/* not measured: cold code paths */
@@ -153,7 +159,10 @@ int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len);
 int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r);
 /* Writes the pending packet, if any, with one write(). */
 int trace_writer_flush(struct trace_writer *w);
-/* Flushes, syncs and frees; returns -1 if anything failed on the way. */
+/*
+ * Flushes, syncs and frees; returns -1 if anything failed on the way, and
+ * prints the failures of its own (earlier ones the caller has printed).
+ */
 int trace_writer_close(struct trace_writer *w);
 const char *trace_writer_error(const struct trace_writer *w);
 uint64_t trace_writer_events(const struct trace_writer *w);
@@ -170,13 +179,29 @@ struct trace_info {
 	bool declared[TRACE_MAX_EVENT_IDS];	/* event ids in the metadata */
 };
 
+/* Why a trace was not read to its end. */
+enum trace_damage {
+	TRACE_INTACT,
+	TRACE_CUT,	/* the file ends inside a packet (recorder killed) */
+	TRACE_CORRUPT,	/* a damaged packet after intact ones */
+	TRACE_STOPPED,	/* the writer's `truncated` event: it could not go on */
+};
+const char *trace_damage_name(enum trace_damage d);
+
 struct trace_stream_result {
 	uint64_t packets;
 	uint64_t events;
 	uint64_t skipped;		/* declared but unknown to this reader */
 	uint64_t events_discarded;	/* from the last complete packet */
+	/* Only the packets before partial_offset were read; see damage, why. */
 	bool partial;
-	uint64_t partial_offset;	/* bytes */
+	uint64_t partial_offset;	/* bytes into the stream file */
+	enum trace_damage damage;	/* of the first damaged stream */
+	/* From a `truncated` event, if any. */
+	bool truncated;
+	uint32_t truncated_err;		/* positive errno of the failed write */
+	uint64_t truncated_events;	/* events accepted but never written */
+	char why[320];			/* the damage, with file and offset */
 };
 
 typedef int (*trace_event_cb)(const struct trace_event *ev, void *ctx);
@@ -184,15 +209,21 @@ typedef int (*trace_event_cb)(const struct trace_event *ev, void *ctx);
 int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
 			 char *err, size_t errlen);
 /*
- * Decodes one stream file held in memory.  A truncated last packet stops the
- * parse with res->partial set; anything inconsistent is an error.  A
- * non-zero return from `cb` (out of memory) stops the parse with an error.
+ * Decodes one stream file held in memory.  A cut last packet, a damaged
+ * packet after at least one intact one, or a `truncated` event stops the
+ * parse with res->partial set, res->damage and res->why saying why; the
+ * damaged packet delivers no event.  Damage in the first packet is an
+ * error.  A non-zero return from `cb` (out of memory) stops the parse with
+ * an error.
  */
 int trace_parse_stream(const uint8_t *buf, size_t len,
 		       const struct trace_info *ti, trace_event_cb cb,
 		       void *ctx, struct trace_stream_result *res,
 		       char *err, size_t errlen);
-/* Metadata plus every stream file of a trace directory; warns on stderr. */
+/*
+ * Metadata plus every stream file of a trace directory; warns on stderr
+ * about damage, and res->why names the file.
+ */
 int trace_read_dir(const char *dir, struct trace_info *ti, trace_event_cb cb,
 		   void *ctx, struct trace_stream_result *res,
 		   char *err, size_t errlen);

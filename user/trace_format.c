@@ -117,6 +117,11 @@ static const struct trace_field_desc campaign_fields[] = {
 	[CA_WARMUP]		= { "warmup", 4 },	/* warm-up steps */
 };
 
+static const struct trace_field_desc truncated_fields[] = {
+	[TR_EVENTS]	= { "events", 8 },	/* accepted, never written */
+	[TR_ERR]	= { "err", 4 },		/* positive errno */
+};
+
 static const struct trace_event_desc events[] = {
 	{ TEV_CPUFREQ_PRE, "cpufreq_pre", ARRAY_SIZE(cpufreq_fields), cpufreq_fields },
 	{ TEV_CPUFREQ_POST, "cpufreq_post", ARRAY_SIZE(cpufreq_fields), cpufreq_fields },
@@ -130,6 +135,7 @@ static const struct trace_event_desc events[] = {
 	{ TEV_PROBE_INFO, "probe_info", ARRAY_SIZE(probe_info_fields), probe_info_fields },
 	{ TEV_PROBE_BINS, "probe_bins", ARRAY_SIZE(probe_bins_fields), probe_bins_fields },
 	{ TEV_CAMPAIGN, "campaign", ARRAY_SIZE(campaign_fields), campaign_fields },
+	{ TEV_TRUNCATED, "truncated", ARRAY_SIZE(truncated_fields), truncated_fields },
 };
 
 const struct trace_event_desc *trace_event_desc(uint32_t id)

@@ -42,8 +42,8 @@ static int copy_value(const char *v, const char *ve, char *out, size_t outlen)
  * Looks up "key = value;" on its own line inside [blk, end) and copies the
  * value without quotes.  Returns -1 if absent.
  */
-static int block_value(const char *blk, const char *end, const char *key,
-		       char *out, size_t outlen)
+static int block_value_at(const char *blk, const char *end, const char *key,
+			  char *out, size_t outlen, const char **where)
 {
 	size_t klen = strlen(key);
 	const char *line = blk;
@@ -68,12 +68,20 @@ static int block_value(const char *blk, const char *end, const char *key,
 				ve = memchr(v, ';', (size_t)(eol - v));
 				if (!ve)
 					return -1;
+				if (where)
+					*where = v;
 				return copy_value(v, ve, out, outlen);
 			}
 		}
 		line = eol + 1;
 	}
 	return -1;
+}
+
+static int block_value(const char *blk, const char *end, const char *key,
+		       char *out, size_t outlen)
+{
+	return block_value_at(blk, end, key, out, outlen, NULL);
 }
 
 /* Finds a top-level "<kw> {" block; returns its start and end ("\n};"). */
@@ -114,7 +122,7 @@ int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
 			 char *err, size_t errlen)
 {
 	static const char sig[] = "/* CTF 1.8";
-	const char *env, *env_end, *ev, *ev_end;
+	const char *env, *env_end, *ev, *ev_end, *at = NULL;
 	char val[128], *t;
 	unsigned long v;
 	int ret = -1;
@@ -137,22 +145,23 @@ int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
 	memcpy(t, text, len);
 	t[len] = '\0';
 	if (strlen(t) != len) {
-		set_err(err, errlen, "contains NUL bytes: corrupt");
+		set_err(err, errlen, "offset %zu: NUL byte in the text: corrupt", strlen(t));
 		goto out;
 	}
 
 	env = find_block(t, "env", &env_end);
-	if (!env || block_value(env, env_end, "settle_trace_version", val, sizeof(val))) {
+	if (!env || block_value_at(env, env_end, "settle_trace_version", val, sizeof(val), &at)) {
 		set_err(err, errlen, "no settle_trace_version in the env block: not a settle trace");
 		goto out;
 	}
 	if (parse_int(val, 1UL << 30, &v)) {
-		set_err(err, errlen, "settle_trace_version '%s' is not a number", val);
+		set_err(err, errlen, "offset %zu: settle_trace_version '%s' is not a number",
+			(size_t)(at - t), val);
 		goto out;
 	}
 	if (v != TRACE_VERSION) {
-		set_err(err, errlen, "settle_trace_version %lu is not supported (this settle reads version %d)",
-			v, TRACE_VERSION);
+		set_err(err, errlen, "offset %zu: settle_trace_version %lu is not supported (this settle reads version %d)",
+			(size_t)(at - t), v, TRACE_VERSION);
 		goto out;
 	}
 	ti->version = (int)v;
@@ -169,14 +178,14 @@ int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
 		if (block_value(ev, ev_end, "id", val, sizeof(val)) ||
 		    parse_int(val, TRACE_MAX_EVENT_IDS - 1, &v) ||
 		    block_value(ev, ev_end, "name", name, sizeof(name))) {
-			set_err(err, errlen, "event declaration without a valid name and id (< %d)",
-				TRACE_MAX_EVENT_IDS);
+			set_err(err, errlen, "offset %zu: event declaration without a valid name and id (< %d)",
+				(size_t)(ev - t), TRACE_MAX_EVENT_IDS);
 			goto out;
 		}
 		d = trace_event_desc((uint32_t)v);
 		if (d && strcmp(d->name, name)) {
-			set_err(err, errlen, "event id %lu is '%s' but settle knows it as '%s'",
-				v, name, d->name);
+			set_err(err, errlen, "offset %zu: event id %lu is '%s' but settle knows it as '%s'",
+				(size_t)(ev - t), v, name, d->name);
 			goto out;
 		}
 		ti->declared[v] = true;
@@ -187,32 +196,134 @@ out:
 	return ret;
 }
 
+/*
+ * Walks the events of one packet, [TRACE_PKT_HDR_BYTES, cbytes) of `p`.
+ * The first pass (cb_pass false) only checks, so that a damaged packet
+ * delivers none of its events; the second decodes and delivers.
+ */
+static int walk_packet(const uint8_t *p, size_t off, size_t cbytes,
+		       uint64_t begin, uint64_t end, const struct trace_info *ti,
+		       bool cb_pass, trace_event_cb cb, void *ctx,
+		       struct trace_stream_result *res, char *err, size_t errlen)
+{
+	uint64_t last_ts = begin;
+
+	for (size_t pos = TRACE_PKT_HDR_BYTES; pos < cbytes;) {
+		const struct trace_event_desc *d;
+		struct trace_event ev;
+		size_t at = off + pos;
+		uint32_t id, plen;
+		const uint8_t *q;
+
+		if (cbytes - pos < TRACE_EV_HDR_BYTES) {
+			set_err(err, errlen, "event at offset %zu: header crosses the packet end", at);
+			return -1;
+		}
+		id = get_le32(p + pos + TRACE_EV_ID);
+		ev.ts_ns = get_le64(p + pos + TRACE_EV_TS);
+		plen = get_le32(p + pos + TRACE_EV_SIZE);
+		if (id >= TRACE_MAX_EVENT_IDS || !ti->declared[id]) {
+			set_err(err, errlen, "event at offset %zu: unknown event id %u", at, id);
+			return -1;
+		}
+		if (plen > cbytes - pos - TRACE_EV_HDR_BYTES) {
+			set_err(err, errlen, "event at offset %zu: payload of %u bytes crosses the packet end",
+				at, plen);
+			return -1;
+		}
+		if (ev.ts_ns < last_ts || ev.ts_ns > end) {
+			set_err(err, errlen, "event at offset %zu: timestamp outside its packet's range", at);
+			return -1;
+		}
+		last_ts = ev.ts_ns;
+		d = trace_event_desc(id);
+		q = p + pos + TRACE_EV_HDR_BYTES;
+		pos += TRACE_EV_HDR_BYTES + plen;
+		if (d && plen < trace_event_payload_bytes(d)) {
+			set_err(err, errlen, "event at offset %zu: %s payload is %u bytes, expected at least %u",
+				at, d->name, plen, trace_event_payload_bytes(d));
+			return -1;
+		}
+		if (!cb_pass)
+			continue;
+		if (!d) {
+			/* Declared by a newer writer: skippable by design. */
+			res->skipped++;
+			continue;
+		}
+		ev.desc = d;
+		memset(ev.f, 0, sizeof(ev.f));
+		memset(ev.text, 0, sizeof(ev.text));
+		for (unsigned int i = 0; i < d->nfields; i++) {
+			const struct trace_field_desc *fd = &d->fields[i];
+
+			if (fd->text)	/* ev.text[TRACE_TEXT_BYTES] stays NUL */
+				memcpy(ev.text, q, fd->bytes);
+			else
+				ev.f[i] = fd->bytes == 8 ? get_le64(q) : get_le32(q);
+			q += fd->bytes;
+		}
+		res->events++;
+		if (d->id == TEV_TRUNCATED && !res->truncated) {
+			res->truncated = true;
+			res->truncated_err = (uint32_t)ev.f[TR_ERR];
+			res->truncated_events = ev.f[TR_EVENTS];
+			res->partial_offset = off;
+		}
+		if (cb && cb(&ev, ctx)) {
+			set_err(err, errlen, "event at offset %zu: cannot process: out of memory", at);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Stops the stream at `off`: what came before stays, the rest is lost. */
+static int stop_at(struct trace_stream_result *res, enum trace_damage damage,
+		   size_t off, const char *why, char *err, size_t errlen)
+{
+	/* Nothing read yet: there is no "up to the damage", only the damage. */
+	if (damage == TRACE_CORRUPT && !res->packets) {
+		set_err(err, errlen, "%s", why);
+		return -1;
+	}
+	res->partial = true;
+	res->damage = damage;
+	res->partial_offset = off;
+	snprintf(res->why, sizeof(res->why), "%s", why);
+	return 0;
+}
+
 int trace_parse_stream(const uint8_t *buf, size_t len,
 		       const struct trace_info *ti, trace_event_cb cb,
 		       void *ctx, struct trace_stream_result *res,
 		       char *err, size_t errlen)
 {
 	uint64_t prev_end = 0, prev_discarded = 0, seq_expected = 0;
+	char why[sizeof(res->why)];
 	size_t off = 0;
 
 	memset(res, 0, sizeof(*res));
 	while (off < len) {
 		const uint8_t *p = buf + off;
-		uint64_t begin, end, cbits, pbits, seq, discarded, last_ts;
-		size_t cbytes, pbytes, pos;
+		uint64_t begin, end, cbits, pbits, seq, discarded;
+		size_t cbytes, pbytes;
 
 		/* Even a cut-off header must start with the magic. */
 		if (len - off >= 4 && get_le32(p) != TRACE_MAGIC) {
-			set_err(err, errlen, "packet at offset %zu: bad magic 0x%08x",
+			set_err(why, sizeof(why), "packet at offset %zu: bad magic 0x%08x",
 				off, get_le32(p));
-			return -1;
+			goto corrupt;
 		}
-		if (len - off < TRACE_PKT_HDR_BYTES)
-			goto partial;
+		if (len - off < TRACE_PKT_HDR_BYTES) {
+			set_err(why, sizeof(why), "packet at offset %zu: the file ends %zu bytes into its %u-byte header",
+				off, len - off, TRACE_PKT_HDR_BYTES);
+			return stop_at(res, TRACE_CUT, off, why, err, errlen);
+		}
 		if (get_le32(p + 4) != 0) {
-			set_err(err, errlen, "packet at offset %zu: unknown stream id %u",
+			set_err(why, sizeof(why), "packet at offset %zu: unknown stream id %u",
 				off, get_le32(p + 4));
-			return -1;
+			goto corrupt;
 		}
 		begin = get_le64(p + 8);
 		end = get_le64(p + 16);
@@ -222,107 +333,60 @@ int trace_parse_stream(const uint8_t *buf, size_t len,
 		discarded = get_le64(p + 48);
 		if ((cbits | pbits) % 8 || cbits / 8 < TRACE_PKT_HDR_BYTES ||
 		    cbits > pbits || pbits / 8 > TRACE_PKT_LIMIT_BYTES) {
-			set_err(err, errlen,
+			set_err(why, sizeof(why),
 				"packet at offset %zu: bad sizes (content %" PRIu64 " bits, packet %" PRIu64 " bits)",
 				off, cbits, pbits);
-			return -1;
+			goto corrupt;
 		}
 		cbytes = (size_t)(cbits / 8);
 		pbytes = (size_t)(pbits / 8);
-		if (pbytes > len - off)
-			goto partial;
+		/* A cut file, or a damaged size: either way nothing to trust. */
+		if (pbytes > len - off) {
+			set_err(why, sizeof(why), "packet at offset %zu: %zu bytes long but the file ends %zu bytes into it",
+				off, pbytes, len - off);
+			return stop_at(res, TRACE_CUT, off, why, err, errlen);
+		}
 		if (seq != seq_expected) {
-			set_err(err, errlen, "packet at offset %zu: sequence number %" PRIu64 ", expected %" PRIu64,
+			set_err(why, sizeof(why), "packet at offset %zu: sequence number %" PRIu64 ", expected %" PRIu64,
 				off, seq, seq_expected);
-			return -1;
+			goto corrupt;
 		}
 		if (begin > end || begin < prev_end) {
-			set_err(err, errlen, "packet at offset %zu: timestamps go backwards", off);
-			return -1;
+			set_err(why, sizeof(why), "packet at offset %zu: timestamps go backwards", off);
+			goto corrupt;
 		}
 		if (discarded < prev_discarded) {
-			set_err(err, errlen, "packet at offset %zu: events_discarded decreased", off);
-			return -1;
+			set_err(why, sizeof(why), "packet at offset %zu: events_discarded decreased", off);
+			goto corrupt;
 		}
-
-		last_ts = begin;
-		for (pos = TRACE_PKT_HDR_BYTES; pos < cbytes;) {
-			const struct trace_event_desc *d;
-			struct trace_event ev;
-			uint32_t id, plen;
-			const uint8_t *q;
-
-			if (cbytes - pos < TRACE_EV_HDR_BYTES) {
-				set_err(err, errlen, "event at offset %zu: header crosses the packet end",
-					off + pos);
-				return -1;
-			}
-			id = get_le32(p + pos + TRACE_EV_ID);
-			ev.ts_ns = get_le64(p + pos + TRACE_EV_TS);
-			plen = get_le32(p + pos + TRACE_EV_SIZE);
-			if (id >= TRACE_MAX_EVENT_IDS || !ti->declared[id]) {
-				set_err(err, errlen, "event at offset %zu: unknown event id %u",
-					off + pos, id);
-				return -1;
-			}
-			if (plen > cbytes - pos - TRACE_EV_HDR_BYTES) {
-				set_err(err, errlen, "event at offset %zu: payload of %u bytes crosses the packet end",
-					off + pos, plen);
-				return -1;
-			}
-			if (ev.ts_ns < last_ts || ev.ts_ns > end) {
-				set_err(err, errlen, "event at offset %zu: timestamp outside its packet's range",
-					off + pos);
-				return -1;
-			}
-			last_ts = ev.ts_ns;
-			d = trace_event_desc(id);
-			q = p + pos + TRACE_EV_HDR_BYTES;
-			pos += TRACE_EV_HDR_BYTES + plen;
-			if (!d) {
-				/* Declared by a newer writer: skippable by design. */
-				res->skipped++;
-				continue;
-			}
-			if (plen < trace_event_payload_bytes(d)) {
-				set_err(err, errlen, "event at offset %zu: %s payload is %u bytes, expected at least %u",
-					off + pos - plen - TRACE_EV_HDR_BYTES, d->name, plen,
-					trace_event_payload_bytes(d));
-				return -1;
-			}
-			ev.desc = d;
-			memset(ev.f, 0, sizeof(ev.f));
-			memset(ev.text, 0, sizeof(ev.text));
-			for (unsigned int i = 0; i < d->nfields; i++) {
-				const struct trace_field_desc *fd = &d->fields[i];
-
-				if (fd->text)	/* ev.text[TRACE_TEXT_BYTES] stays NUL */
-					memcpy(ev.text, q, fd->bytes);
-				else
-					ev.f[i] = fd->bytes == 8 ? get_le64(q) : get_le32(q);
-				q += fd->bytes;
-			}
-			res->events++;
-			if (cb) {
-				if (cb(&ev, ctx)) {
-					set_err(err, errlen, "event at offset %zu: cannot process: out of memory",
-						off + pos - plen - TRACE_EV_HDR_BYTES);
-					return -1;
-				}
-			}
-		}
+		if (walk_packet(p, off, cbytes, begin, end, ti, false, NULL, NULL, res,
+				why, sizeof(why)))
+			goto corrupt;
+		if (walk_packet(p, off, cbytes, begin, end, ti, true, cb, ctx, res,
+				err, errlen))
+			return -1;	/* the callback failed, not the data */
 		res->packets++;
 		res->events_discarded = discarded;
 		prev_discarded = discarded;
 		prev_end = end;
 		seq_expected = seq + 1;
 		off += pbytes;
+		/* The writer's last word: nothing after it is the writer's. */
+		if (res->truncated)
+			break;
+	}
+	if (res->truncated) {
+		res->partial = true;
+		res->damage = TRACE_STOPPED;
+		snprintf(res->why, sizeof(res->why),
+			 "packet at offset %" PRIu64 ": the writer marked the trace truncated"
+			 " (%s); %" PRIu64 " events were not written%s",
+			 res->partial_offset, strerror((int)res->truncated_err),
+			 res->truncated_events, off < len ? "; the bytes after that packet are ignored" : "");
 	}
 	return 0;
-partial:
-	res->partial = true;
-	res->partial_offset = off;
-	return 0;
+corrupt:
+	return stop_at(res, TRACE_CORRUPT, off, why, err, errlen);
 }
 
 static int read_file(const char *path, size_t limit, uint8_t **out, size_t *outlen)
@@ -369,6 +433,16 @@ static int read_file(const char *path, size_t limit, uint8_t **out, size_t *outl
 out:
 	close(fd);
 	return ret;
+}
+
+const char *trace_damage_name(enum trace_damage d)
+{
+	static const char *const names[] = {
+		[TRACE_INTACT] = "none", [TRACE_CUT] = "cut",
+		[TRACE_CORRUPT] = "corrupt", [TRACE_STOPPED] = "stopped",
+	};
+
+	return (unsigned int)d < ARRAY_SIZE(names) ? names[d] : "unknown";
 }
 
 /* CTF: every regular file except metadata and dotfiles is a stream. */
@@ -431,12 +505,20 @@ int trace_read_dir(const char *dir, struct trace_info *ti, trace_event_cb cb,
 			break;
 		}
 		if (r.partial) {
-			p_warn("'%s': trace ends in a partial packet at offset %" PRIu64 "; events after it are lost",
-			       path, r.partial_offset);
+			p_warn("'%s': %s; %s", path, r.why,
+			       r.damage == TRACE_STOPPED ? "the trace is read up to there" :
+			       "the trace is read up to that packet, everything from it on is lost");
 			if (!res->partial) {
 				res->partial = true;
 				res->partial_offset = r.partial_offset;
+				res->damage = r.damage;
+				set_err(res->why, sizeof(res->why), "'%s': %s", path, r.why);
 			}
+		}
+		if (r.truncated && !res->truncated) {
+			res->truncated = true;
+			res->truncated_err = r.truncated_err;
+			res->truncated_events = r.truncated_events;
 		}
 		res->packets += r.packets;
 		res->events += r.events;

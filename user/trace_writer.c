@@ -3,6 +3,11 @@
  * Packet-at-a-time CTF writer.  A packet is built in memory and handed to
  * the kernel with a single write(), so a killed recorder leaves at most one
  * partial packet at the end of the stream and everything before it intact.
+ *
+ * When a write fails (disk full), the stream is cut back to its last whole
+ * packet and ends in a `truncated` packet.  The space for it comes from a
+ * reserve file created at open and deleted at that moment: a full disk has
+ * no room for the marker otherwise.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <inttypes.h>
 #include <linux/types.h>
 #include "record.h"
 #include "trace.h"
@@ -29,9 +35,18 @@ struct trace_writer {
 	uint64_t seq;
 	uint64_t lost_total;
 	uint64_t events;
+	uint64_t written;		/* bytes of whole packets in the stream */
+	bool reserved;			/* TRACE_RESERVE_FILE exists */
 	bool failed;
 	char err[SETTLE_ERR_LEN];
 };
+
+/*
+ * Enough blocks for the `truncated` packet on any filesystem settle writes
+ * to (64 KiB pages on some arm64 kernels); a dotfile, so CTF readers skip it.
+ */
+#define TRACE_RESERVE_FILE	".settle-reserve"
+#define TRACE_RESERVE_BYTES	(64U * 1024)
 
 static int fail(struct trace_writer *w, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -82,7 +97,36 @@ static int write_all(int fd, const void *buf, size_t len)
 
 static bool is_own_file(const char *name)
 {
-	return !strcmp(name, TRACE_METADATA_FILE) || !strncmp(name, "stream_", 7);
+	return !strcmp(name, TRACE_METADATA_FILE) || !strncmp(name, "stream_", 7) ||
+	       !strcmp(name, TRACE_RESERVE_FILE);
+}
+
+/* Real blocks, not a sparse file or fallocate(), which not every fs has. */
+static int make_reserve(int dirfd)
+{
+	int fd = openat(dirfd, TRACE_RESERVE_FILE,
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	uint8_t *zero;
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	zero = calloc(1, TRACE_RESERVE_BYTES);
+	ret = zero ? write_all(fd, zero, TRACE_RESERVE_BYTES) : -ENOMEM;
+	free(zero);
+	if (!ret && fsync(fd))
+		ret = -errno;
+	close(fd);
+	if (ret)
+		unlinkat(dirfd, TRACE_RESERVE_FILE, 0);
+	return ret;
+}
+
+static void drop_reserve(struct trace_writer *w)
+{
+	if (w->reserved)
+		unlinkat(w->dirfd, TRACE_RESERVE_FILE, 0);
+	w->reserved = false;
 }
 
 /*
@@ -185,6 +229,13 @@ struct trace_writer *trace_writer_open(const char *dir,
 			TRACE_STREAM_FILE, strerror(errno));
 		goto fail;
 	}
+	ret = make_reserve(w->dirfd);
+	if (ret) {
+		set_err(err, errlen, "cannot reserve %u KiB in '%s' for the end-of-trace marker: %s",
+			TRACE_RESERVE_BYTES / 1024, dir, strerror(-ret));
+		goto fail;
+	}
+	w->reserved = true;
 	close(fd);
 	free(meta);
 	w->fill = TRACE_PKT_HDR_BYTES;
@@ -194,6 +245,8 @@ fail:
 		close(fd);
 	free(meta);
 	if (w) {
+		if (w->fd > 0)	/* 0: calloc's, not yet opened */
+			close(w->fd);
 		if (w->dirfd > 0)
 			close(w->dirfd);
 		free(w->pkt);
@@ -203,11 +256,9 @@ fail:
 	return NULL;
 }
 
-static int write_packet(struct trace_writer *w)
+static void put_header(struct trace_writer *w, uint8_t *p, size_t fill)
 {
-	uint8_t *p = w->pkt;
-	uint64_t bits = (uint64_t)w->fill * 8;
-	int ret;
+	uint64_t bits = (uint64_t)fill * 8;
 
 	put_le32(p, TRACE_MAGIC);
 	put_le32(p + 4, 0);			/* stream_id */
@@ -217,9 +268,68 @@ static int write_packet(struct trace_writer *w)
 	put_le64(p + 32, bits);			/* packet_size: no padding */
 	put_le64(p + 40, w->seq);
 	put_le64(p + 48, w->lost_total);	/* events_discarded */
-	ret = write_all(w->fd, p, w->fill);
+}
+
+/*
+ * After a failed write: end the stream after its whole packets with a
+ * `truncated` packet in the reserve's space.  The marker overwrites what
+ * part of the failed packet landed and only then is the rest cut off, so
+ * if the marker cannot be written either, that part stays and readers
+ * still see a stream cut inside a packet, not a shorter intact one.
+ * Returns 0 if the marker is on disk.
+ */
+static int mark_truncated(struct trace_writer *w, int errnum)
+{
+	uint8_t pkt[TRACE_PKT_HDR_BYTES + TRACE_EV_HDR_BYTES + 12], *e;
+	const struct trace_event_desc *d = trace_event_desc(TEV_TRUNCATED);
+	int ret;
+
+	if (!d || trace_event_payload_bytes(d) != sizeof(pkt) - TRACE_PKT_HDR_BYTES -
+	    TRACE_EV_HDR_BYTES)
+		return -EINVAL;
+	drop_reserve(w);
+	w->ts_begin = w->ts_end = w->floor_ts;
+	put_header(w, pkt, sizeof(pkt));
+	e = pkt + TRACE_PKT_HDR_BYTES;
+	put_le32(e + TRACE_EV_ID, TEV_TRUNCATED);
+	put_le64(e + TRACE_EV_TS, w->floor_ts);
+	put_le32(e + TRACE_EV_SIZE, 12);
+	put_le64(e + TRACE_EV_HDR_BYTES, w->nev_pkt);	/* never written */
+	put_le32(e + TRACE_EV_HDR_BYTES + 8, (uint32_t)errnum);
+	if (lseek(w->fd, (off_t)w->written, SEEK_SET) < 0)
+		return -errno;
+	ret = write_all(w->fd, pkt, sizeof(pkt));
 	if (ret)
-		return fail(w, -ret, "cannot write '%s/%s'", w->dir, TRACE_STREAM_FILE);
+		return ret;
+	w->written += sizeof(pkt);
+	if (ftruncate(w->fd, (off_t)w->written) || fsync(w->fd))
+		return -errno;
+	return 0;
+}
+
+static int write_packet(struct trace_writer *w)
+{
+	int ret;
+
+	put_header(w, w->pkt, w->fill);
+	ret = write_all(w->fd, w->pkt, w->fill);
+	if (ret) {
+		uint64_t kept = w->written;	/* before the marker */
+		int mret = mark_truncated(w, -ret);
+
+		if (mret)
+			set_err(w->err, sizeof(w->err), "cannot write '%s/%s': %s; marking"
+				" its end truncated failed too (%s): it may end in a partial packet",
+				w->dir, TRACE_STREAM_FILE, strerror(-ret), strerror(-mret));
+		else
+			set_err(w->err, sizeof(w->err), "cannot write '%s/%s': %s; the trace"
+				" keeps its first %" PRIu64 " bytes (whole packets), marked truncated;"
+				" %" PRIu64 " events were not written", w->dir, TRACE_STREAM_FILE,
+				strerror(-ret), kept, w->nev_pkt);
+		w->failed = true;
+		return -1;
+	}
+	w->written += w->fill;
 	w->seq++;
 	w->fill = TRACE_PKT_HDR_BYTES;
 	w->nev_pkt = 0;
@@ -412,10 +522,13 @@ int trace_writer_lost(struct trace_writer *w, uint64_t ts_ns, uint64_t total)
 
 int trace_writer_close(struct trace_writer *w)
 {
+	bool reported;
 	int ret;
 
 	if (!w)
 		return 0;
+	/* Earlier failures were returned to callers, who all print them. */
+	reported = w->failed;
 	/* Always leave at least one packet so CTF readers see a stream. */
 	if (!w->failed && (w->nev_pkt || !w->seq)) {
 		if (!w->nev_pkt)
@@ -426,9 +539,10 @@ int trace_writer_close(struct trace_writer *w)
 		fail(w, errno, "cannot sync '%s/%s'", w->dir, TRACE_STREAM_FILE);
 	if (close(w->fd) && !w->failed)
 		fail(w, errno, "cannot close '%s/%s'", w->dir, TRACE_STREAM_FILE);
+	drop_reserve(w);
 	close(w->dirfd);
 	ret = w->failed ? -1 : 0;
-	if (w->failed)
+	if (w->failed && !reported)
 		p_err("%s", w->err);
 	free(w->pkt);
 	free(w->dir);

@@ -79,6 +79,11 @@ int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	return 0;
 }
 
+void opt_reset(void)
+{
+	optind = 0;
+}
+
 void usage_hint(const char *cmd)
 {
 	fprintf(stderr, "Try 'settle %s --help'.\n", cmd);

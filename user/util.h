@@ -21,6 +21,13 @@ extern const char *settle_prog;
 
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Call before each getopt_long() loop.  Setting optind = 1 is not enough:
+ * glibc (and musl) keep a pointer into the previous argv when its last
+ * parse stopped inside an option group ("-fX" at X), and follow it into
+ * the next argv, which may be freed by then.  optind = 0 resets it all.
+ */
+void opt_reset(void);
 /* After getopt printed its complaint: point at the subcommand's --help. */
 void usage_hint(const char *cmd);
 /* Non-zero, with a message, if getopt left positional arguments over. */

@@ -448,6 +448,7 @@ static void test_new_event_sizes(void **state)
 		{ TEV_PROBE_INFO, "probe_info", 44 },
 		{ TEV_PROBE_BINS, "probe_bins", 84 },
 		{ TEV_CAMPAIGN, "campaign", 40 },
+		{ TEV_TRUNCATED, "truncated", 12 },
 	};
 
 	(void)state;
@@ -625,6 +626,31 @@ static void expect_stream_error(const uint8_t *buf, size_t len,
 		fail_msg("error '%s' lacks '%s'", err, want);
 }
 
+/* Damage after intact packets: those are read, the rest is not. */
+static void expect_stream_partial(const uint8_t *buf, size_t len,
+				  const struct trace_info *ti, size_t off,
+				  uint64_t packets, uint64_t events, const char *want)
+{
+	struct trace_stream_result res;
+	struct collected c = { 0 };
+	char err[SETTLE_ERR_LEN] = "";
+
+	assert_int_equal(trace_parse_stream(buf, len, ti, collect_cb, &c, &res, err,
+					    sizeof(err)), 0);
+	assert_true(res.partial);
+	assert_int_equal(res.damage, TRACE_CORRUPT);
+	assert_int_equal(res.partial_offset, off);
+	assert_int_equal(res.packets, packets);
+	/* The damaged packet delivers nothing, not even its good events. */
+	assert_int_equal(res.events, events);
+	assert_int_equal(c.n, events);
+	if (!strstr(res.why, want))
+		fail_msg("reason '%s' lacks '%s'", res.why, want);
+	if (!strstr(res.why, "offset "))
+		fail_msg("reason '%s' names no offset", res.why);
+	collected_free(&c);
+}
+
 static void test_corrupt(void **state)
 {
 	struct fixture *fx = *state;
@@ -632,38 +658,71 @@ static void test_corrupt(void **state)
 	struct trace_info ti;
 	char err[SETTLE_ERR_LEN];
 	size_t len, offs[64], np, detected = 0, flips = 0;
+	uint64_t ev0;
 	uint8_t *buf, *copy;
 
 	write_many(fx->dir, 3000);
 	read_meta(fx->dir, &ti);
 	buf = slurp(path_join(fx->dir, TRACE_STREAM_FILE), &len);
 	np = packet_offsets(buf, len, offs, ARRAY_SIZE(offs));
-	assert_true(np >= 2);
+	assert_true(np >= 3);
 	copy = malloc(len);
 
-#define MUTATE(stmt, want) do { \
-		memcpy(copy, buf, len); \
-		stmt; \
-		expect_stream_error(copy, len, &ti, want); \
+	/* Events in packet 0: what a parse stopped at packet 1 must deliver. */
+	assert_int_equal(trace_parse_stream(buf, offs[1], &ti, NULL, NULL, &res, err,
+					    sizeof(err)), 0);
+	ev0 = res.events;
+
+	/*
+	 * The same damage to packet 0 (nothing intact before it: an error) and
+	 * to packet 1 (packet 0 is read, the rest dropped, the result partial).
+	 */
+#define DAMAGE(stmt, want) do { \
+		for (int k = 0; k < 2; k++) { \
+			uint8_t *b = copy + offs[k]; \
+			memcpy(copy, buf, len); \
+			stmt; \
+			if (k) \
+				expect_stream_partial(copy, len, &ti, offs[1], 1, ev0, want); \
+			else \
+				expect_stream_error(copy, len, &ti, want); \
+		} \
 	} while (0)
 
-	MUTATE(copy[offs[1]] ^= 1, "bad magic");
-	MUTATE(put_le32(copy + 4, 1), "unknown stream id");
-	MUTATE(put_le64(copy + offs[1] + 32, 1ULL << 40), "bad sizes");
-	MUTATE(put_le64(copy + 24, get_le64(copy + 32) + 8), "bad sizes");
-	MUTATE(put_le64(copy + 24, 8), "bad sizes");
-	MUTATE(put_le64(copy + 32, get_le64(copy + 32) + 3), "bad sizes");
-	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 77), "unknown event id 77");
-	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 0xffffffff), "unknown event id");
-	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 1U << 30), "crosses the packet end");
-	MUTATE(put_le32(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 4), "expected at least 28");
-	MUTATE(put_le64(copy + TRACE_PKT_HDR_BYTES + TRACE_EV_TS, 1), "timestamp outside");
-	MUTATE(put_le64(copy + offs[1] + 40, 5), "sequence number 5");
-	MUTATE(put_le64(copy + offs[1] + 8, 0), "timestamps go backwards");
-	MUTATE(put_le64(copy + 48, 10), "events_discarded decreased");
+	DAMAGE(b[0] ^= 1, "bad magic");
+	DAMAGE(put_le32(b + 4, 1), "unknown stream id");
+	DAMAGE(put_le64(b + 32, 1ULL << 40), "bad sizes");
+	DAMAGE(put_le64(b + 24, get_le64(b + 32) + 8), "bad sizes");
+	DAMAGE(put_le64(b + 24, 8), "bad sizes");
+	DAMAGE(put_le64(b + 32, get_le64(b + 32) + 3), "bad sizes");
+	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 77), "unknown event id 77");
+	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 0xffffffff), "unknown event id");
+	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 1U << 30), "crosses the packet end");
+	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 4), "expected at least 28");
+	DAMAGE(put_le64(b + TRACE_PKT_HDR_BYTES + TRACE_EV_TS, 1), "timestamp outside");
+	DAMAGE(put_le64(b + 40, 5), "sequence number 5");
 	/* Content size cutting an event header in half. */
-	MUTATE(put_le64(copy + 24, (TRACE_PKT_HDR_BYTES + 8) * 8ULL), "header crosses");
-#undef MUTATE
+	DAMAGE(put_le64(b + 24, (TRACE_PKT_HDR_BYTES + 8) * 8ULL), "header crosses");
+	/* The last event's payload cut by the content size. */
+	DAMAGE(put_le64(b + 24, get_le64(b + 24) - 8 * 8), "crosses the packet end");
+#undef DAMAGE
+	/* Damage that only exists relative to an earlier packet. */
+	memcpy(copy, buf, len);
+	put_le64(copy + offs[1] + 8, 0);
+	expect_stream_partial(copy, len, &ti, offs[1], 1, ev0, "timestamps go backwards");
+	memcpy(copy, buf, len);
+	put_le64(copy + 48, 10);
+	expect_stream_partial(copy, len, &ti, offs[1], 1, ev0, "events_discarded decreased");
+	/*
+	 * Packet 1 shortened by exactly one event, sizes consistent: nothing
+	 * tells, until its old last event is taken for a packet header.
+	 */
+	memcpy(copy, buf, len);
+	put_le64(copy + offs[1] + 24, get_le64(copy + offs[1] + 24) - 44 * 8);
+	put_le64(copy + offs[1] + 32, get_le64(copy + offs[1] + 32) - 44 * 8);
+	expect_stream_partial(copy, len, &ti, offs[2] - 44, 2,
+			      ev0 + (offs[2] - offs[1] - TRACE_PKT_HDR_BYTES) / 44 - 1,
+			      "bad magic");
 
 	/* Every single-bit flip: an answer either way, never a crash. */
 	for (size_t i = 0; i < len && i < 3 * TRACE_PKT_HDR_BYTES + 4096; i++) {
@@ -675,7 +734,7 @@ static void test_corrupt(void **state)
 			ret = trace_parse_stream(copy, len, &ti, NULL, NULL, &res, err, sizeof(err));
 			assert_true(ret == 0 || ret == -1);
 			flips++;
-			detected += ret == -1;
+			detected += ret == -1 || res.partial;
 		}
 	}
 	/* Header/size/id/timestamp bytes are checked; payload bits are not. */
@@ -724,7 +783,14 @@ static void test_metadata_rejects(void **state)
 	assert_non_null(p);
 	p[strlen("settle_trace_version = ")] = '2';
 	spit(meta_path, m, len);
-	expect_meta_error(fx->dir, "settle_trace_version 2 is not supported");
+	{
+		char want[128];
+
+		/* The file and the offset of the value. */
+		snprintf(want, sizeof(want), "metadata': offset %zu: settle_trace_version 2 is not supported",
+			 (size_t)(p - m) + strlen("settle_trace_version = "));
+		expect_meta_error(fx->dir, want);
+	}
 	p[strlen("settle_trace_version = ")] = 'x';
 	spit(meta_path, m, len);
 	expect_meta_error(fx->dir, "settle_trace_version 'x' is not a number");
