@@ -9,9 +9,11 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "binstats.h"
 #include "cmds.h"
 #include "json_writer.h"
 #include "probe.h"
+#include "probe_gpu.h"
 #include "trace.h"
 #include "util.h"
 
@@ -22,6 +24,7 @@
 static const char probe_usage[] =
 "Usage: settle probe cpu [--cpu N] [--duration SECONDS] [--bin-us US]\n"
 "                        [-o DIR [--force]] [--json [--pretty]] [--no-fifo]\n"
+"       settle probe gpu --help   (the CUDA probe: GPU and memory clock)\n"
 "\n"
 "Run the CPU throughput probe alone: a dependent-chain loop pinned on CPU N\n"
 "that reads CLOCK_MONOTONIC after every chunk of work and adds the chunk's\n"
@@ -53,45 +56,6 @@ static const char probe_usage[] =
 "Examples:\n"
 "  settle probe cpu\n"
 "  settle probe cpu --cpu 2 --duration 10 --bin-us 100 -o probe-cpu2\n";
-
-struct bin_stats {
-	size_t n;
-	uint64_t p50, p1, max, min;	/* work per bin */
-	size_t zero;			/* bins with no work at all: gaps */
-};
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The first and the last (partial) bin are left out. */
-static int bin_stats(const uint32_t *bins, size_t n, struct bin_stats *bs)
-{
-	uint32_t *v;
-	size_t m;
-
-	*bs = (struct bin_stats){ 0 };
-	if (n < 3)
-		return 0;
-	m = n - 2;
-	v = malloc(m * sizeof(*v));
-	if (!v)
-		return -1;
-	memcpy(v, bins + 1, m * sizeof(*v));
-	qsort(v, m, sizeof(*v), cmp_u32);
-	bs->n = m;
-	bs->min = v[0];
-	bs->p1 = v[(m - 1) * 10 / 1000];
-	bs->p50 = v[(m - 1) * 500 / 1000];
-	bs->max = v[m - 1];
-	for (size_t i = 0; i < m && !v[i]; i++)
-		bs->zero++;
-	free(v);
-	return 0;
-}
 
 static int last_online_cpu(void)
 {
@@ -350,8 +314,10 @@ int cmd_probe(int argc, char **argv)
 		fputs(probe_usage, stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "gpu"))
+		return probe_gpu_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cpu")) {
-		p_err("unknown probe '%s': only 'cpu' exists yet (GPU is planned)", argv[1]);
+		p_err("unknown probe '%s': 'cpu' or 'gpu'", argv[1]);
 		return 1;
 	}
 	return probe_cpu_run(argc - 1, argv + 1);
