@@ -32,6 +32,7 @@ stage() {	# stage NAME CMD...
 }
 
 stage unit make -s -C tests/unit check
+stage cuda tests/cuda/run.sh
 stage checkpatch tools/checkpatch.sh
 # Compile tests for the kernels users run that the VM tests do not boot:
 # 5.10 (JetPack 5's line, from bullseye) and 6.12 (bookworm-backports).

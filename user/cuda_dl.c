@@ -62,6 +62,17 @@ int cuda_load(struct cuda_api *api, char *err, size_t errlen)
 	const char *path = cuda_lib_path();
 
 	*api = (struct cuda_api){ 0 };
+#ifdef SETTLE_STATIC
+	/*
+	 * libcuda.so.1 needs the dynamic glibc; loaded into a static binary it
+	 * would run on a second, uninitialised libc (seen to crash at once).
+	 */
+	(void)tab;
+	(void)sym;
+	set_err(err, errlen, "this settle is statically linked and cannot load %s; "
+		"build it without STATIC=1 for the GPU probe", path);
+	return -1;
+#endif
 	api->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!api->lib) {
 		set_err(err, errlen, "cannot load %s (%s): no NVIDIA driver here?",
