@@ -674,6 +674,35 @@ static int calibrate(struct gpuprobe *gp, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Bin 0 starts at the first sample, as the CPU probe's starts with its
+ * loop: the kernel's reaction to RUN is not an empty stretch of bins.
+ */
+static int first_sample(struct gpuprobe *gp, char *err, size_t errlen)
+{
+	uint64_t t = mono_ns();
+
+	while (LOAD(gp->ring[0].seq) != 1) {
+		int s = kernel_status(gp, err, errlen);
+
+		if (s < 0)
+			return -1;
+		if (!s) {
+			set_err(err, errlen, "the GPU probe kernel returned before its first sample");
+			return -1;
+		}
+		if (mono_ns() - t > gp->cfg.stall_ns) {
+			set_err(err, errlen, "the GPU probe kernel stalled: no first sample within "
+				"%llu ms of the start", (unsigned long long)(gp->cfg.stall_ns / 1000000));
+			return -1;
+		}
+		nap(DRAIN_SLEEP_NS / 10);
+	}
+	gp->t0_ns = (uint64_t)((int64_t)LOAD(gp->ring[0].gt) - gp->offset_ns);
+	gp->last_progress_ns = mono_ns();
+	return 0;
+}
+
 static int check_config(struct gpuprobe_config *c, char *err, size_t errlen)
 {
 	uint64_t nbins;
@@ -743,9 +772,9 @@ int gpuprobe_start(const struct gpuprobe_config *cfg, struct gpuprobe **out,
 	    align(gp, GP_CMD_ALIGN0, &gp->offset_ns, &gp->align_bound_ns,
 		  &gp->align_rtt_ns, err, errlen))
 		goto fail;
-	gp->t0_ns = mono_ns();
-	gp->last_progress_ns = gp->t0_ns;
 	STORE(gp->ctl->cmd, (uint32_t)GP_CMD_RUN);
+	if (first_sample(gp, err, errlen))
+		goto fail;
 
 	/* Signals stay with the caller's thread (Ctrl-C must reach it). */
 	sigfillset(&all);
