@@ -135,12 +135,7 @@ static void print_text(const struct probe_config *cfg, const struct probe_stats 
 	       st->iters_per_sample);
 	printf("period:    p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, max %" PRIu64 " ns\n",
 	       st->period_p50_ns, st->period_p99_ns, st->period_max_ns);
-	if (bs->n)
-		printf("work/bin:  p50 %" PRIu64 ", p1 %" PRIu64 ", min %" PRIu64
-		       ", max %" PRIu64 "; %zu of %zu bins empty\n",
-		       bs->p50, bs->p1, bs->min, bs->max, bs->zero, bs->n);
-	else
-		printf("work/bin:  - (fewer than 3 bins)\n");
+	bin_stats_print(stdout, "work/bin: ", bs);
 	printf("fifo:      %s\nmlocked:   %s\n", st->fifo ? "yes" : "no",
 	       st->mlocked ? "yes" : "no");
 	if (st->dropped_bins)
@@ -174,18 +169,7 @@ static void print_json(const struct probe_config *cfg, const struct probe_stats 
 	jsonw_bool(w, st->fifo);
 	jsonw_name(w, "mlocked");
 	jsonw_bool(w, st->mlocked);
-	jsonw_name(w, "work_per_bin");
-	if (bs->n) {
-		jsonw_start_object(w);
-		jsonw_uint_field(w, "p50", bs->p50);
-		jsonw_uint_field(w, "p1", bs->p1);
-		jsonw_uint_field(w, "min", bs->min);
-		jsonw_uint_field(w, "max", bs->max);
-		jsonw_uint_field(w, "empty_bins", bs->zero);
-		jsonw_end_object(w);
-	} else {
-		jsonw_null(w);
-	}
+	bin_stats_json(w, bs);
 	jsonw_end_object(w);
 	jsonw_destroy(&w);
 }

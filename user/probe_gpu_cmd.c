@@ -102,12 +102,7 @@ static void print_text(const struct gpuprobe_config *cfg, const struct gpuprobe_
 	if (st->dropped_bins)
 		printf(", %" PRIu64 " bins past capacity", st->dropped_bins);
 	printf("\n");
-	if (bs->n)
-		printf("work/bin:    p50 %" PRIu64 ", p1 %" PRIu64 ", min %" PRIu64
-		       ", max %" PRIu64 "; %zu of %zu bins empty\n",
-		       bs->p50, bs->p1, bs->min, bs->max, bs->zero, bs->n);
-	else
-		printf("work/bin:    - (fewer than 3 bins)\n");
+	bin_stats_print(stdout, "work/bin:   ", bs);
 	if (st->clock_khz)
 		printf("sm clock:    %" PRIu64 " MHz (clock64 over %%globaltimer)\n",
 		       st->clock_khz / 1000);
@@ -168,18 +163,7 @@ static void print_json(const struct gpuprobe_config *cfg, const struct gpuprobe_
 		jsonw_uint(w, st->clock_khz);
 	else
 		jsonw_null(w);
-	jsonw_name(w, "work_per_bin");
-	if (bs->n) {
-		jsonw_start_object(w);
-		jsonw_uint_field(w, "p50", bs->p50);
-		jsonw_uint_field(w, "p1", bs->p1);
-		jsonw_uint_field(w, "min", bs->min);
-		jsonw_uint_field(w, "max", bs->max);
-		jsonw_uint_field(w, "empty_bins", bs->zero);
-		jsonw_end_object(w);
-	} else {
-		jsonw_null(w);
-	}
+	bin_stats_json(w, bs);
 	jsonw_end_object(w);
 	jsonw_destroy(&w);
 }
