@@ -54,8 +54,11 @@ static __device__ void measure_granularity(struct gp_ctl *c)
 			continue;
 		/* The first change ends an interval we joined midway. */
 		if (n) {
-			mn = min(mn, t - prev);
-			mx = max(mx, t - prev);
+			/* No min()/max(): their 64-bit overloads vary by toolkit. */
+			uint64_t d = t - prev;
+
+			mn = d < mn ? d : mn;
+			mx = d > mx ? d : mx;
 		} else {
 			first = t;
 		}

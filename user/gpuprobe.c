@@ -262,10 +262,19 @@ static int open_device(struct gpuprobe *gp, char *err, size_t errlen)
 	if (CU(gp->api.DevicePrimaryCtxRetain(&gp->ctx, gp->dev), "cuDevicePrimaryCtxRetain"))
 		return -1;
 	gp->ctx_retained = true;
-	if (CU(gp->api.CtxSetCurrent(gp->ctx), "cuCtxSetCurrent") ||
-	    CU(gp->api.ModuleLoadData(&gp->mod, gp->cfg.image),
-	       "loading the probe's device code (cuModuleLoadData)") ||
-	    CU(gp->api.ModuleGetFunction(&gp->fn, gp->mod,
+	if (CU(gp->api.CtxSetCurrent(gp->ctx), "cuCtxSetCurrent"))
+		return -1;
+	r = gp->api.ModuleLoadData(&gp->mod, gp->cfg.image);
+	if (r != CUDA_SUCCESS) {
+		/* Usually a toolkit newer than the driver (PTX ISA, cubin ABI). */
+		set_err(err, errlen, "loading the probe's device code (%s) on %s failed: %s; "
+			"the driver supports CUDA %d.%d: build cuda/ with an nvcc no newer "
+			"than that (make -C cuda NVCC=...)", gp->info.code, gp->info.name,
+			cuda_strerror(&gp->api, r), gp->info.driver_version / 1000,
+			gp->info.driver_version % 1000 / 10);
+		return -1;
+	}
+	if (CU(gp->api.ModuleGetFunction(&gp->fn, gp->mod,
 					 gp->cfg.kind == GPUPROBE_MEMORY ?
 					 GP_KERNEL_MEMORY : GP_KERNEL_COMPUTE),
 	       "cuModuleGetFunction"))
@@ -691,9 +700,9 @@ static int first_sample(struct gpuprobe *gp, char *err, size_t errlen)
 			set_err(err, errlen, "the GPU probe kernel returned before its first sample");
 			return -1;
 		}
-		if (mono_ns() - t > gp->cfg.stall_ns) {
+		if (mono_ns() - t > START_TIMEOUT_NS) {
 			set_err(err, errlen, "the GPU probe kernel stalled: no first sample within "
-				"%llu ms of the start", (unsigned long long)(gp->cfg.stall_ns / 1000000));
+				"%llu s of the start", (unsigned long long)(START_TIMEOUT_NS / 1000000000ULL));
 			return -1;
 		}
 		nap(DRAIN_SLEEP_NS / 10);
