@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ extern const unsigned char settle_gpu_fatbin_end[] __attribute__((weak));
 #define DEF_ALIGN_ROUNDS	200
 #define START_TIMEOUT_NS	5000000000ULL	/* launch to first answer */
 #define PONG_TIMEOUT_NS		100000000ULL
+#define SPIN_NS			20000
 #define EXIT_TIMEOUT_NS		2000000000ULL
 #define DRAIN_SLEEP_NS		100000
 /* Calibration: run this long with a guess, then scale the work per unit. */
@@ -451,6 +453,7 @@ static int align(struct gpuprobe *gp, uint32_t cmd, int64_t *offset,
 
 	/* The kernel sees a new command only between work units. */
 	while (cmd == GP_CMD_ALIGN1 && LOAD(gp->ctl->state) == GP_STATE_RUN) {
+		sched_yield();
 		if (mono_ns() - t > PONG_TIMEOUT_NS) {
 			set_err(err, errlen, "the GPU probe kernel did not leave its run loop "
 				"within %llu ms", (unsigned long long)(PONG_TIMEOUT_NS / 1000000));
@@ -469,7 +472,13 @@ static int align(struct gpuprobe *gp, uint32_t cmd, int64_t *offset,
 		t0 = mono_ns();
 		STORE(gp->ctl->ping, seq);
 		while (LOAD(gp->ctl->pong) != seq) {
-			if (mono_ns() - t0 > PONG_TIMEOUT_NS) {
+			uint64_t waited = mono_ns() - t0;
+
+			/* A GPU answers within microseconds; past that, this CPU may
+			 * be what the answer waits for (a loaded or emulated host). */
+			if (waited > SPIN_NS)
+				sched_yield();
+			if (waited > PONG_TIMEOUT_NS) {
 				int s = kernel_status(gp, err, errlen);
 
 				if (s < 0)
