@@ -126,6 +126,12 @@ static void check_ptx(const uint8_t *img, const struct fatbin_entry *e, size_t n
 			       "JIT on older GPUs", e[i].arch, max);
 			return;
 		}
+		if (e[i].compressed && (e[i].size < 4 || get_le32(p) != 0xFD2FB528U)) {
+			/* Older toolkits compress with another codec (LZ4). */
+			result(true, "ptx", "PTX for compute_%u (header only: payload compressed "
+			       "with a codec this check does not read)", e[i].arch);
+			return;
+		}
 		if (e[i].compressed) {
 			raw = ZSTD_getFrameContentSize(p, e[i].size);
 			if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN ||

@@ -70,7 +70,15 @@ if gcc -O1 -g -Wall -Wextra -Werror -I"$top/user" -o "$out/fatbin_check" \
 	"$top/tests/cuda/fatbin_check.c" "$top/user/fatbin.c" "$top/user/util.c" -lzstd \
 	2>"$out/fatbin_check.log"; then
 	if [ -f "$fatbin" ]; then
-		"$out/fatbin_check" "$fatbin" "$settle" --sass 87,110 --ptx-max 75 ||
+		# What this toolkit can build of sm_72/87/110 (CUDA 13: 87 and 110;
+		# a JetPack toolkit: 72 and 87), and PTX no newer than compute_75.
+		nvcc=$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)
+		known=" $("$nvcc" --list-gpu-arch 2>/dev/null | sed -n 's/^compute_//p' | tr '\n' ' ')"
+		sass=
+		for a in 72 87 110; do
+			[[ $known == *" $a "* ]] && sass=${sass:+$sass,}$a
+		done
+		"$out/fatbin_check" "$fatbin" "$settle" --sass "${sass:-none}" --ptx-max 75 ||
 			fails=$((fails + 1))
 	else
 		echo "SKIP: fatbin checks: no nvcc here, so no fatbin was built"
