@@ -78,4 +78,14 @@ struct gp_params {
 	uint32_t iters;		/* work per unit: chain steps or loads/thread */
 };
 
+/* Both compilers must agree on these; a change here is an ABI change. */
+#ifdef __cplusplus
+#define GP_ASSERT static_assert
+#else
+#define GP_ASSERT _Static_assert
+#endif
+GP_ASSERT(sizeof(struct gp_rec) == 32, "gp_rec layout");
+GP_ASSERT(sizeof(struct gp_ctl) == 80, "gp_ctl layout");
+GP_ASSERT(sizeof(struct gp_params) == 56, "gp_params layout");
+
 #endif /* SETTLE_GPUPROBE_ABI_H */
