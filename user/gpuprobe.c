@@ -362,6 +362,33 @@ static int kernel_status(struct gpuprobe *gp, char *err, size_t errlen)
 	return -1;
 }
 
+/* Until the kernel sets *word to v, while it runs, for START_TIMEOUT_NS. */
+static int wait_word(struct gpuprobe *gp, const uint32_t *word, uint32_t v,
+		     const char *what, char *err, size_t errlen)
+{
+	uint64_t t = mono_ns();
+
+	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) != v) {
+		int s = kernel_status(gp, err, errlen);
+
+		if (s < 0)
+			return -1;
+		if (!s) {
+			set_err(err, errlen, "the GPU probe kernel returned before it could %s",
+				what);
+			return -1;
+		}
+		if (mono_ns() - t > START_TIMEOUT_NS) {
+			set_err(err, errlen, "the GPU probe kernel did not %s within %llu s "
+				"(GPU busy with another context, or hung?)", what,
+				(unsigned long long)(START_TIMEOUT_NS / 1000000000ULL));
+			return -1;
+		}
+		nap(DRAIN_SLEEP_NS / 10);
+	}
+	return 0;
+}
+
 static int launch(struct gpuprobe *gp, uint32_t iters, uint64_t max_ns,
 		  char *err, size_t errlen)
 {
@@ -371,7 +398,6 @@ static int launch(struct gpuprobe *gp, uint32_t iters, uint64_t max_ns,
 		.max_ns = max_ns, .ring_cap = gp->cfg.ring_cap, .iters = iters,
 	};
 	void *args[] = { &p };
-	uint64_t t;
 
 	memset(gp->ctl, 0, CTL_BYTES);
 	memset(gp->ring, 0, (size_t)gp->cfg.ring_cap * sizeof(struct gp_rec));
@@ -384,24 +410,8 @@ static int launch(struct gpuprobe *gp, uint32_t iters, uint64_t max_ns,
 		return -1;
 	gp->launched = true;
 	/* Block 0 reports in once it has timed %globaltimer. */
-	t = mono_ns();
-	while (LOAD(gp->ctl->state) != GP_STATE_ALIGN) {
-		int s = kernel_status(gp, err, errlen);
-
-		if (s < 0)
-			return -1;
-		if (!s) {
-			set_err(err, errlen, "the GPU probe kernel returned before it started");
-			return -1;
-		}
-		if (mono_ns() - t > START_TIMEOUT_NS) {
-			set_err(err, errlen, "the GPU probe kernel did not start within %llu s "
-				"(GPU busy with another context?)",
-				(unsigned long long)(START_TIMEOUT_NS / 1000000000ULL));
-			return -1;
-		}
-		nap(DRAIN_SLEEP_NS);
-	}
+	if (wait_word(gp, &gp->ctl->state, GP_STATE_ALIGN, "start", err, errlen))
+		return -1;
 	if (LOAD(gp->ctl->abi) != GP_ABI_VERSION) {
 		set_err(err, errlen, "the device code speaks probe ABI %llu, settle %d: "
 			"rebuild cuda/ and settle together",
@@ -698,24 +708,8 @@ static int calibrate(struct gpuprobe *gp, char *err, size_t errlen)
  */
 static int first_sample(struct gpuprobe *gp, char *err, size_t errlen)
 {
-	uint64_t t = mono_ns();
-
-	while (LOAD(gp->ring[0].seq) != 1) {
-		int s = kernel_status(gp, err, errlen);
-
-		if (s < 0)
-			return -1;
-		if (!s) {
-			set_err(err, errlen, "the GPU probe kernel returned before its first sample");
-			return -1;
-		}
-		if (mono_ns() - t > START_TIMEOUT_NS) {
-			set_err(err, errlen, "the GPU probe kernel stalled: no first sample within "
-				"%llu s of the start", (unsigned long long)(START_TIMEOUT_NS / 1000000000ULL));
-			return -1;
-		}
-		nap(DRAIN_SLEEP_NS / 10);
-	}
+	if (wait_word(gp, &gp->ring[0].seq, 1, "take its first sample", err, errlen))
+		return -1;
 	gp->t0_ns = (uint64_t)((int64_t)LOAD(gp->ring[0].gt) - gp->offset_ns);
 	gp->last_progress_ns = mono_ns();
 	return 0;
