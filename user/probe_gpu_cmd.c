@@ -283,8 +283,8 @@ int probe_gpu_run(int argc, char **argv)
 	if (gpuprobe_stop(gp, &st, err, sizeof(err))) {
 		p_err("%s", err);
 		if (st.dropped)
-			p_err("%" PRIu64 " samples dropped, %" PRIu64 " drained before the failure",
-			      st.dropped, st.samples);
+			p_err("%" PRIu64 " samples dropped in all by the time the kernel stopped; "
+			      "%" PRIu64 " drained before the failure", st.dropped, st.samples);
 		goto out;
 	}
 	if (interrupted) {
