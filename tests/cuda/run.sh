@@ -13,13 +13,21 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # ---- cuda/Makefile: which SASS and PTX each toolkit gets ----
 # A fake nvcc that lists a toolkit's arches and records how it was called.
-fake_nvcc() {	# fake_nvcc NAME ARCH...
-	local f=$out/$1/nvcc
+fake_nvcc() {	# fake_nvcc NAME ARCH...; NAME *-nolist: no --list-gpu-arch
+	local f=$out/$1/nvcc a
 	mkdir -p "$out/$1"
 	{
 		echo '#!/bin/sh'
-		echo 'if [ "$1" = --list-gpu-arch ]; then'
-		for a in "${@:2}"; do echo "echo compute_$a"; done
+		if [[ $1 == *-nolist ]]; then
+			echo '[ "$1" = --list-gpu-arch ] && { echo "nvcc fatal: Unknown option" >&2; exit 1; }'
+			echo 'if [ "$1" = --help ]; then'
+			printf "echo \"        Allowed values for this option:"
+			for a in "${@:2}"; do printf " 'compute_%s','sm_%s'," "$a" "$a"; done
+			echo '"'
+		else
+			echo 'if [ "$1" = --list-gpu-arch ]; then'
+			for a in "${@:2}"; do echo "echo compute_$a"; done
+		fi
 		echo 'exit 0; fi'
 		echo "echo \"\$*\" > $out/$1/args"
 		echo 'while [ $# -gt 1 ]; do [ "$1" = -o ] && : > "$2"; shift; done'
@@ -49,6 +57,9 @@ check_archs cuda-11.4 "arch=compute_72,code=sm_72 arch=compute_87,code=sm_87 arc
 # JetPack 6 (CUDA 12.6): the same.
 check_archs cuda-12.6 "arch=compute_72,code=sm_72 arch=compute_87,code=sm_87 arch=compute_72,code=compute_72 " \
 	50 52 53 60 61 62 70 72 75 80 86 87 89 90
+# A toolkit without --list-gpu-arch: the archs come from its --help.
+check_archs cuda-10.2-nolist "arch=compute_72,code=sm_72 arch=compute_72,code=compute_72 " \
+	30 32 35 37 50 52 53 60 61 62 70 72 75
 # CUDA 13 (this machine's toolkit): no sm_72; Thor; PTX for sm_75 on.
 check_archs cuda-13.0 "arch=compute_87,code=sm_87 arch=compute_110,code=sm_110 arch=compute_75,code=compute_75 " \
 	75 80 86 87 88 89 90 100 110 103 120 121
@@ -73,7 +84,8 @@ if gcc -O1 -g -Wall -Wextra -Werror -I"$top/user" -o "$out/fatbin_check" \
 		# What this toolkit can build of sm_72/87/110 (CUDA 13: 87 and 110;
 		# a JetPack toolkit: 72 and 87), and PTX no newer than compute_75.
 		nvcc=$(command -v nvcc 2>/dev/null || echo /usr/local/cuda/bin/nvcc)
-		known=" $("$nvcc" --list-gpu-arch 2>/dev/null | sed -n 's/^compute_//p' | tr '\n' ' ')"
+		known=" $({ "$nvcc" --list-gpu-arch 2>/dev/null || "$nvcc" --help; } |
+			grep -o 'compute_[0-9]*' | sed 's/compute_//' | sort -un | tr '\n' ' ')"
 		sass=
 		for a in 72 87 110; do
 			[[ $known == *" $a "* ]] && sass=${sass:+$sass,}$a
