@@ -156,7 +156,7 @@ checks = [
     ("kind", j["kind"] == "compute"),
     ("samples", 500000 <= j["samples"] <= 800000),
     ("period mean", 1400 <= j["period_mean_ns"] <= 1600),
-    ("period p50", j["period_p50_ns"] in (1023, 2047)),
+    ("period p50", 1000 <= j["period_p50_ns"] <= 2047),  # 1 or 2 timer steps
     ("globaltimer step", j["globaltimer_step_max_ns"] == 1000),
     ("alignment", j["align_bound_ns"] >= 500 and j["align_rtt_ns"] > 0),
     ("time bound", j["time_bound_ns"] >= j["align_bound_ns"] + 1000),
