@@ -8,7 +8,9 @@
  * Written for CUDA 11.4 and later (JetPack 5): inline PTX for the special
  * registers and cache-bypassing loads, nothing newer than sm_70 features.
  * Everything the host can see is volatile: it lives in mapped host memory
- * and the host changes it behind the kernel's back.
+ * and the host changes it behind the kernel's back.  From sm_70 on PTX
+ * treats volatile accesses as relaxed at system scope, so they see the
+ * host's writes, and __threadfence_system() orders what the host sees.
  */
 #include <stdint.h>
 #include "gpuprobe_abi.h"
@@ -144,8 +146,9 @@ static __device__ void probe_frame(const struct gp_params &p, Unit unit)
 	if (lead) {
 		vc->abi = GP_ABI_VERSION;
 		measure_granularity(c);
-		vc->state = GP_STATE_ALIGN;
+		/* The host reads the fields above once it sees the state. */
 		__threadfence_system();
+		vc->state = GP_STATE_ALIGN;
 		answer_pings(c, GP_CMD_ALIGN0);
 		vc->state = GP_STATE_RUN;
 	} else if (threadIdx.x == 0) {
@@ -177,8 +180,8 @@ static __device__ void probe_frame(const struct gp_params &p, Unit unit)
 		if (gtimer() - t_start > p.max_ns) {
 			vc->state = GP_STATE_DEADLINE;
 		} else {
-			vc->state = GP_STATE_ALIGN;
 			__threadfence_system();
+			vc->state = GP_STATE_ALIGN;
 			answer_pings(c, GP_CMD_ALIGN1);
 			vc->state = GP_STATE_DONE;
 		}
