@@ -8,7 +8,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 V ?= 0
 
-.PHONY: all modules user deps test unit vmtest demo bench fuzz clean help
+.PHONY: all modules user deps test unit vmtest demo bench fuzz cuda gpu-check clean help
 
 all: modules user
 
@@ -22,14 +22,22 @@ help:
 	@echo '  demo           a campaign on the simulated board (arm64 VM), into demo-out/'
 	@echo '  bench          probe sample period and module overhead, side by side'
 	@echo '  fuzz           libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (tests/fuzz)'
+	@echo '  cuda           the GPU probe device code (skipped without nvcc; user embeds it)'
+	@echo '  gpu-check      on a machine with an NVIDIA GPU: settle probe gpu, both kinds'
 
 modules:
 	@test -d "$(KDIR)" || { echo "settle: no kernel build tree at KDIR=$(KDIR);" \
 		"install linux-headers-$$(uname -r) or pass KDIR=/path/to/headers" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-user:
+user: cuda
 	$(MAKE) -C user
+
+cuda:
+	$(MAKE) -C cuda
+
+gpu-check:
+	@tools/gpu-check.sh
 
 deps:
 	@tools/deps.sh
@@ -55,4 +63,5 @@ clean:
 	-$(MAKE) -C user clean
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/fuzz clean
+	-$(MAKE) -C cuda clean
 	rm -rf build demo-out tests/vm/out

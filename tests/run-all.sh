@@ -36,6 +36,7 @@ stage unit-san make -s -C tests/unit check-san
 # A short pass; `make fuzz` runs each target longer.
 stage fuzz make -s -C tests/fuzz run FUZZ_SECONDS="${SETTLE_FUZZ_SECONDS:-3}"
 stage record-diskfull tests/record-diskfull.sh
+stage cuda tests/cuda/run.sh
 stage checkpatch tools/checkpatch.sh
 # Compile tests for the kernels users run that the VM tests do not boot:
 # 5.10 (JetPack 5's line, from bullseye) and 6.12 (bookworm-backports).

@@ -16,16 +16,10 @@
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
+#include "hist.h"
 #include "probe.h"
 #include "trace.h"
 #include "util.h"
-
-/* Log-linear histogram of sample periods: 16 sub-buckets per power of two,
- * so a percentile is within 1/16 (6%) of the true value, with no
- * per-sample storage. */
-#define HIST_SUB_BITS	4
-#define HIST_SUB	(1U << HIST_SUB_BITS)
-#define HIST_BUCKETS	((64 - HIST_SUB_BITS + 1) * HIST_SUB)
 
 /* Calibration: the chain runs this long per chunk at least, and at least
  * this many times the cost of a clock read, so the read is a bounded share
@@ -77,44 +71,6 @@ static inline uint64_t chain(uint64_t x, uint32_t n)
 		__asm__ volatile("" : "+r"(x));
 	}
 	return x;
-}
-
-static inline unsigned int hist_bucket(uint64_t v)
-{
-	unsigned int e;
-
-	if (v < HIST_SUB)
-		return (unsigned int)v;
-	e = 63U - (unsigned int)__builtin_clzll(v);
-	return (e - HIST_SUB_BITS + 1) * HIST_SUB +
-	       (unsigned int)((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
-}
-
-/* Largest value that falls in bucket b: percentiles err on the long side. */
-static uint64_t hist_upper(unsigned int b)
-{
-	unsigned int e, sub;
-
-	if (b < HIST_SUB)
-		return b;
-	e = b / HIST_SUB + HIST_SUB_BITS - 1;
-	sub = b % HIST_SUB;
-	if (e >= 63 && sub == HIST_SUB - 1)
-		return UINT64_MAX;
-	return ((uint64_t)(HIST_SUB + sub + 1) << (e - HIST_SUB_BITS)) - 1;
-}
-
-static uint64_t hist_percentile(const uint64_t *h, uint64_t n, unsigned int permille)
-{
-	/* Same lower-rank rule as the report: the element at floor(q*(n-1)). */
-	uint64_t rank = (uint64_t)((unsigned __int128)permille * (n - 1) / 1000), seen = 0;
-
-	for (unsigned int b = 0; b < HIST_BUCKETS; b++) {
-		seen += h[b];
-		if (seen > rank)
-			return hist_upper(b);
-	}
-	return 0;
 }
 
 static volatile uint64_t chain_sink;

@@ -9,9 +9,11 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "binstats.h"
 #include "cmds.h"
 #include "json_writer.h"
 #include "probe.h"
+#include "probe_gpu.h"
 #include "trace.h"
 #include "util.h"
 
@@ -22,6 +24,7 @@
 static const char probe_usage[] =
 "Usage: settle probe cpu [--cpu N] [--duration SECONDS] [--bin-us US]\n"
 "                        [-o DIR [--force]] [--json [--pretty]] [--no-fifo]\n"
+"       settle probe gpu --help   (the CUDA probe: GPU and memory clock)\n"
 "\n"
 "Run the CPU throughput probe alone: a dependent-chain loop pinned on CPU N\n"
 "that reads CLOCK_MONOTONIC after every chunk of work and adds the chunk's\n"
@@ -53,45 +56,6 @@ static const char probe_usage[] =
 "Examples:\n"
 "  settle probe cpu\n"
 "  settle probe cpu --cpu 2 --duration 10 --bin-us 100 -o probe-cpu2\n";
-
-struct bin_stats {
-	size_t n;
-	uint64_t p50, p1, max, min;	/* work per bin */
-	size_t zero;			/* bins with no work at all: gaps */
-};
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The first and the last (partial) bin are left out. */
-static int bin_stats(const uint32_t *bins, size_t n, struct bin_stats *bs)
-{
-	uint32_t *v;
-	size_t m;
-
-	*bs = (struct bin_stats){ 0 };
-	if (n < 3)
-		return 0;
-	m = n - 2;
-	v = malloc(m * sizeof(*v));
-	if (!v)
-		return -1;
-	memcpy(v, bins + 1, m * sizeof(*v));
-	qsort(v, m, sizeof(*v), cmp_u32);
-	bs->n = m;
-	bs->min = v[0];
-	bs->p1 = v[(m - 1) * 10 / 1000];
-	bs->p50 = v[(m - 1) * 500 / 1000];
-	bs->max = v[m - 1];
-	for (size_t i = 0; i < m && !v[i]; i++)
-		bs->zero++;
-	free(v);
-	return 0;
-}
 
 static int last_online_cpu(void)
 {
@@ -171,12 +135,7 @@ static void print_text(const struct probe_config *cfg, const struct probe_stats 
 	       st->iters_per_sample);
 	printf("period:    p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, max %" PRIu64 " ns\n",
 	       st->period_p50_ns, st->period_p99_ns, st->period_max_ns);
-	if (bs->n)
-		printf("work/bin:  p50 %" PRIu64 ", p1 %" PRIu64 ", min %" PRIu64
-		       ", max %" PRIu64 "; %zu of %zu bins empty\n",
-		       bs->p50, bs->p1, bs->min, bs->max, bs->zero, bs->n);
-	else
-		printf("work/bin:  - (fewer than 3 bins)\n");
+	bin_stats_print(stdout, "work/bin: ", bs);
 	printf("fifo:      %s\nmlocked:   %s\n", st->fifo ? "yes" : "no",
 	       st->mlocked ? "yes" : "no");
 	if (st->dropped_bins)
@@ -210,18 +169,7 @@ static void print_json(const struct probe_config *cfg, const struct probe_stats 
 	jsonw_bool(w, st->fifo);
 	jsonw_name(w, "mlocked");
 	jsonw_bool(w, st->mlocked);
-	jsonw_name(w, "work_per_bin");
-	if (bs->n) {
-		jsonw_start_object(w);
-		jsonw_uint_field(w, "p50", bs->p50);
-		jsonw_uint_field(w, "p1", bs->p1);
-		jsonw_uint_field(w, "min", bs->min);
-		jsonw_uint_field(w, "max", bs->max);
-		jsonw_uint_field(w, "empty_bins", bs->zero);
-		jsonw_end_object(w);
-	} else {
-		jsonw_null(w);
-	}
+	bin_stats_json(w, bs);
 	jsonw_end_object(w);
 	jsonw_destroy(&w);
 }
@@ -350,8 +298,10 @@ int cmd_probe(int argc, char **argv)
 		fputs(probe_usage, stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "gpu"))
+		return probe_gpu_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cpu")) {
-		p_err("unknown probe '%s': only 'cpu' exists yet (GPU is planned)", argv[1]);
+		p_err("unknown probe '%s': 'cpu' or 'gpu'", argv[1]);
 		return 1;
 	}
 	return probe_cpu_run(argc - 1, argv + 1);

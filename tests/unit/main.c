@@ -11,12 +11,14 @@ int run_probe_tests(void) __attribute__((weak));
 int run_changepoint_tests(void) __attribute__((weak));
 int run_damage_tests(void) __attribute__((weak));
 int run_fuzzfound_tests(void) __attribute__((weak));
+int run_gpuprobe_tests(void) __attribute__((weak));
 
 int main(void)
 {
 	int (*const optional[])(void) = {
 		run_step_tests, run_probe_tests, run_changepoint_tests,
 		run_damage_tests, run_fuzzfound_tests,
+		run_gpuprobe_tests,
 	};
 	int failed = 0;
 
