@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "analyze.h"
 #include "util.h"
+#include "wstall.h"
 
 static int push(void **arr, size_t *n, size_t *cap, size_t sz, const void *item)
 {
@@ -547,6 +548,18 @@ static void throughput(struct analysis *a)
 			x->flags |= XF_PROBE_NO_DATA;
 			continue;
 		}
+		/*
+		 * Against the slower level: a sample slower than both levels is
+		 * a hiccup, one between them is the transition itself.
+		 */
+		if (r.status != CP_NO_DATA && r.pre_rate > 0 && r.post_rate > 0) {
+			x->has_wstall = true;
+			x->wstall_ns = ws_lost_ns(&ser, t, t + p.post_to_ns,
+						  r.pre_rate < r.post_rate ?
+						  r.pre_rate : r.post_rate);
+			x->wstall_noise_ns = ws_lost_ns(&ser, t > p.pre_ns ? t - p.pre_ns : 0,
+							t, r.pre_rate);
+		}
 		switch (r.status) {
 		case CP_OK:
 			x->has_tp = true;
@@ -579,7 +592,8 @@ static void fill_dist(struct dist *d, uint64_t *v, size_t n)
 	d->max = v[n - 1];
 }
 
-enum { M_STALL, M_REQ_EXIT, M_EFF, M_TP, M_TP_BOUND, M_EFF_BOUND, M_NOISE, M_N };
+enum { M_STALL, M_REQ_EXIT, M_EFF, M_TP, M_TP_BOUND, M_EFF_BOUND, M_NOISE, M_WS,
+       M_WS_NOISE, M_N };
 
 static int build_groups(struct analysis *a)
 {
@@ -631,6 +645,10 @@ static int build_groups(struct analysis *a)
 				v[M_TP_BOUND][n[M_TP_BOUND]++] = x->tp_bound_ns;
 				v[M_NOISE][n[M_NOISE]++] = x->tp_noise_ns;
 			}
+			if (x->has_wstall) {
+				v[M_WS][n[M_WS]++] = x->wstall_ns;
+				v[M_WS_NOISE][n[M_WS_NOISE]++] = x->wstall_noise_ns;
+			}
 		}
 		fill_dist(&g->stall, v[M_STALL], n[M_STALL]);
 		fill_dist(&g->req_exit, v[M_REQ_EXIT], n[M_REQ_EXIT]);
@@ -639,6 +657,8 @@ static int build_groups(struct analysis *a)
 		fill_dist(&g->tp_bound, v[M_TP_BOUND], n[M_TP_BOUND]);
 		fill_dist(&g->eff_bound, v[M_EFF_BOUND], n[M_EFF_BOUND]);
 		fill_dist(&g->noise, v[M_NOISE], n[M_NOISE]);
+		fill_dist(&g->wstall, v[M_WS], n[M_WS]);
+		fill_dist(&g->wstall_noise, v[M_WS_NOISE], n[M_WS_NOISE]);
 		/* has_stall: the trace can time stalls; stall.n: this pair has some. */
 		g->p50_ns = g->stall.p50;
 		g->p95_ns = g->stall.p95;

@@ -43,18 +43,21 @@ struct xition {
 	const char *domain;
 	uint64_t id;		/* 0 in fallback traces */
 	uint64_t t_request_ns;	/* cpu_request ts, else PRE (fallback: cpu_frequency) */
-	uint64_t stall_ns;	/* POST - PRE; valid only if has_stall */
+	uint64_t stall_ns;	/* driver call, POST - PRE; valid if has_stall */
 	uint64_t req_exit_ns;	/* POST - request; valid if has_req_exit */
 	uint64_t t_effective_ns;	/* cpu_effective ts_ns, settled only */
 	uint64_t eff_bound_ns;	/* (ts - prev_ts) + cost */
 	uint64_t t_throughput_ns;	/* change point; valid if has_tp */
 	uint64_t tp_bound_ns, tp_noise_ns;
+	uint64_t wstall_ns;	/* workload stall; valid if has_wstall */
+	uint64_t wstall_noise_ns;	/* the same over the pre window */
 	uint32_t cpu;
 	uint32_t from_khz, to_khz;
 	uint32_t req_source;
 	uint32_t eff_status;	/* valid if has_eff_event */
 	uint32_t flags;		/* XF_* */
 	bool has_stall, has_req, has_req_exit, has_eff_event, has_effective, has_tp;
+	bool has_wstall;
 };
 
 struct dist {			/* p50/p95/p99/max of one metric, ns */
@@ -71,6 +74,7 @@ struct pair_stats {
 	uint64_t p50_ns, p95_ns, p99_ns, max_ns;	/* stall (compat) */
 	struct dist stall, req_exit, effective, throughput;
 	struct dist tp_bound, eff_bound, noise;
+	struct dist wstall, wstall_noise;
 	uint32_t flags;		/* union of the transitions' XF_* */
 	uint64_t flag_count[XF_NFLAGS];
 };

@@ -18,7 +18,14 @@ static const char report_usage[] =
 "events, and with the probe's throughput bins.  Rows are grouped by\n"
 "(domain, from_khz, to_khz, direction); times are microseconds:\n"
 "\n"
-"  stall               POST - PRE: the driver's target_index call\n"
+"  driver_call         POST - PRE: the driver's target_index call, the\n"
+"                      caller's blocking time (JSON alias stall_us, kept\n"
+"                      for one release; CSV columns stall_*)\n"
+"  workload_stall      the workload's hiccup on the measured CPU: the most\n"
+"                      time the probe lost against the slower of the two\n"
+"                      levels, from the request to the new level's window\n"
+"                      end\n"
+"  workload_stall_noise  the same statistic before the request\n"
 "  request_to_exit     POST - request (settle:cpu_request)\n"
 "  effective_settle    first sample showing the target - request\n"
 "                      (settle:cpu_effective, settled transitions only)\n"
@@ -44,7 +51,8 @@ static const char report_usage[] =
 "  --csv           comma-separated output with a header line\n"
 "  --transitions   one row per transition instead of the summary; --csv:\n"
 "                  domain,from_khz,to_khz,t_request_ns,stall_ns,\n"
-"                  t_effective_ns,t_throughput_ns (CLOCK_MONOTONIC ns,\n"
+"                  t_effective_ns,t_throughput_ns,workload_stall_ns\n"
+"                  (CLOCK_MONOTONIC ns; stall_ns is the driver call;\n"
 "                  empty where not measured); with --json the rows, with\n"
 "                  cpu, id, bounds and flags, are added to the summary\n"
 "                  object as \"transitions\"\n"
@@ -181,7 +189,10 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		jsonw_string_field(w, "direction", direction(g->from_khz, g->to_khz));
 		jsonw_uint_field(w, "n", g->n);
 		jsonw_uint_field(w, "warmup", g->warmup);
-		json_dist(w, "stall_us", &g->stall);
+		json_dist(w, "driver_call_us", &g->stall);
+		json_dist(w, "stall_us", &g->stall);	/* alias until 0.3 */
+		json_dist(w, "workload_stall_us", &g->wstall);
+		json_dist(w, "workload_stall_noise_us", &g->wstall_noise);
 		json_dist(w, "request_to_exit_us", &g->req_exit);
 		json_dist(w, "effective_settle_us", &g->effective);
 		json_dist(w, "throughput_settle_us", &g->throughput);
@@ -205,7 +216,11 @@ static void json_report(const struct report *r, const struct report_opts *o,
 			jsonw_uint_field(w, "from_khz", x->from_khz);
 			jsonw_uint_field(w, "to_khz", x->to_khz);
 			jsonw_uint_field(w, "t_request_ns", x->t_request_ns);
+			json_opt_uint(w, "driver_call_ns", x->has_stall, x->stall_ns);
 			json_opt_uint(w, "stall_ns", x->has_stall, x->stall_ns);
+			json_opt_uint(w, "workload_stall_ns", x->has_wstall, x->wstall_ns);
+			json_opt_uint(w, "workload_stall_noise_ns", x->has_wstall,
+				      x->wstall_noise_ns);
 			json_opt_uint(w, "request_source", x->has_req, x->req_source);
 			json_opt_uint(w, "request_to_exit_ns", x->has_req_exit, x->req_exit_ns);
 			json_opt_uint(w, "effective_status", x->has_eff_event, x->eff_status);
@@ -268,8 +283,8 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 	const struct analysis *a = &r->a;
 
 	if (o->transitions) {
-		fputs("domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns\n",
-		      out);
+		fputs("domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns,"
+		      "workload_stall_ns\n", out);
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
 
@@ -278,6 +293,7 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 			csv_opt(out, x->has_stall, x->stall_ns);
 			csv_opt(out, x->has_effective, x->t_effective_ns);
 			csv_opt(out, x->has_tp, x->t_throughput_ns);
+			csv_opt(out, x->has_wstall, x->wstall_ns);
 			fputc('\n', out);
 		}
 		return;
@@ -286,7 +302,9 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 	      "request_to_exit_p50_us,request_to_exit_p95_us,request_to_exit_p99_us,request_to_exit_max_us,"
 	      "effective_settle_p50_us,effective_settle_p95_us,effective_settle_p99_us,effective_settle_max_us,"
 	      "throughput_settle_p50_us,throughput_settle_p95_us,throughput_settle_p99_us,throughput_settle_max_us,"
-	      "detection_bound_p50_us,effective_bound_p50_us,noise_floor_p50_us,warmup,flags\n",
+	      "detection_bound_p50_us,effective_bound_p50_us,noise_floor_p50_us,warmup,flags,"
+	      "workload_stall_p50_us,workload_stall_p95_us,workload_stall_p99_us,workload_stall_max_us,"
+	      "workload_stall_noise_p50_us\n",
 	      out);
 	for (size_t i = 0; i < a->ng; i++) {
 		const struct pair_stats *g = &a->g[i];
@@ -307,6 +325,8 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 				fprintf(out, "%s%s", sep, analysis_flag_name(b));
 				sep = ";";
 			}
+		csv_dist(out, &g->wstall, true);
+		csv_dist(out, &g->wstall_noise, false);
 		fputc('\n', out);
 	}
 }
@@ -388,29 +408,31 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		fprintf(out, "policy:   %" PRIu64 " limits and %" PRIu64 " governor events\n",
 			a->n_limits, a->n_policy);
 	if (!r->stall_available && a->nfq)
-		fprintf(out, "stall:    unavailable: trace has no settle:cpufreq_pre/post events\n"
+		fprintf(out, "driver call: unavailable: trace has no settle:cpufreq_pre/post events\n"
 			"          (recorded from power:cpu_frequency without settle.ko);\n"
 			"          n counts frequency changes seen per CPU, %" PRIu64
 			" first-seen frequencies not counted\n", a->fq_initial);
 	fputc('\n', out);
 
 	if (o->transitions) {
-		fprintf(out, "%-6s %4s %10s %9s %9s %20s %12s %14s %14s %s\n", "domain", "cpu",
-			"id", "from_khz", "to_khz", "t_request_ns", "stall_ns",
-			"effective_ns", "throughput_ns", "flags");
+		fprintf(out, "%-6s %4s %10s %9s %9s %20s %14s %14s %14s %12s %s\n", "domain",
+			"cpu", "id", "from_khz", "to_khz", "t_request_ns", "driver_call_ns",
+			"effective_ns", "throughput_ns", "wstall_ns", "flags");
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
-			char s[3][24];
+			char s[4][24];
 			const char *sep = "";
 
 			snprintf(s[0], sizeof(s[0]), "%" PRIu64, x->stall_ns);
 			snprintf(s[1], sizeof(s[1]), "%" PRIu64, x->t_effective_ns - x->t_request_ns);
 			snprintf(s[2], sizeof(s[2]), "%" PRId64,
 				 (int64_t)(x->t_throughput_ns - x->t_request_ns));
-			fprintf(out, "%-6s %4u %10" PRIu64 " %9u %9u %20" PRIu64 " %12s %14s %14s ",
+			snprintf(s[3], sizeof(s[3]), "%" PRIu64, x->wstall_ns);
+			fprintf(out, "%-6s %4u %10" PRIu64 " %9u %9u %20" PRIu64 " %14s %14s %14s %12s ",
 				x->domain, x->cpu, x->id, x->from_khz, x->to_khz,
 				x->t_request_ns, x->has_stall ? s[0] : "n/a",
-				x->has_effective ? s[1] : "-", x->has_tp ? s[2] : "-");
+				x->has_effective ? s[1] : "-", x->has_tp ? s[2] : "-",
+				x->has_wstall ? s[3] : "-");
 			for (unsigned int b = 0; b < XF_NFLAGS; b++)
 				if (x->flags & (1U << b)) {
 					fprintf(out, "%s%s", sep, analysis_flag_name(b));
@@ -418,7 +440,8 @@ static void text_report(const struct report *r, const struct report_opts *o,
 				}
 			fputc('\n', out);
 		}
-		fputs("\nstall_ns: POST - PRE; effective_ns, throughput_ns: after t_request_ns\n", out);
+		fputs("\ndriver_call_ns: POST - PRE; effective_ns, throughput_ns: after t_request_ns;\n"
+		      "wstall_ns: the workload stall\n", out);
 		return;
 	}
 	if (!a->ng) {
@@ -434,13 +457,15 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		if (g->warmup)
 			fprintf(out, ", %" PRIu64 " warm-up excluded", g->warmup);
 		fprintf(out, "\n  %-19s %11s %11s %11s %11s\n", "(us)", "p50", "p95", "p99", "max");
-		text_dist(out, "stall", &g->stall, why_missing(g, 0));
+		text_dist(out, "driver call", &g->stall, why_missing(g, 0));
 		text_dist(out, "request->exit", &g->req_exit, why_missing(g, 1));
 		text_dist(out, "effective settle", &g->effective, why_missing(g, 2));
 		text_dist(out, "effective bound", &g->eff_bound, why_missing(g, 2));
 		text_dist(out, "throughput settle", &g->throughput, why_missing(g, 3));
 		text_dist(out, "detection bound", &g->tp_bound, why_missing(g, 3));
 		text_dist(out, "noise floor", &g->noise, why_missing(g, 3));
+		text_dist(out, "workload stall", &g->wstall, why_missing(g, 3));
+		text_dist(out, "stall noise floor", &g->wstall_noise, why_missing(g, 3));
 		if (g->flags & ~(uint32_t)XF_WARMUP) {
 			fputs("  flags:", out);
 			for (unsigned int b = 0; b < XF_NFLAGS; b++)
@@ -454,13 +479,17 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		fputc('\n', out);
 	}
 	fputs("How to read this: times in microseconds from the request, per rate pair.\n"
-	      "  stall              driver call, cpufreq PRECHANGE to POSTCHANGE\n"
+	      "  driver call        cpufreq PRECHANGE to POSTCHANGE: the caller's blocking\n"
+	      "                     time (JSON driver_call_us, alias stall_us)\n"
 	      "  request->exit      request to POSTCHANGE (the caller's blocking time)\n"
 	      "  effective settle   request to the first sampler read showing the target;\n"
 	      "                     effective bound: how late that read may be\n"
 	      "  throughput settle  request to the change point of the probe's throughput;\n"
 	      "                     detection bound: +- per transition; noise floor: the\n"
 	      "                     same statistic without a transition\n"
+	      "  workload stall     the workload's hiccup on the measured CPU: the most\n"
+	      "                     time the probe lost against the slower level after\n"
+	      "                     the request; stall noise floor: the same before it\n"
 	      "  p50..max use sorted[floor(q*(n-1))]; \"-\": no data, reason in brackets;\n"
 	      "  n counts measured transitions, n= per row those with that metric.\n"
 	      "  See Documentation/analysis.rst.\n", out);

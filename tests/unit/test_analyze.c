@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Pairing, percentiles, direction and the report's output shapes. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analyze.h"
@@ -201,8 +202,10 @@ static void test_report_json(void **state)
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
 		"\"policy_events\":0,\"probe\":null,"
 		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":614400,\"to_khz\":1728000,"
-		"\"direction\":\"up\",\"n\":3,\"warmup\":0,\"stall_us\":{\"p50\":20.000,\"p95\":20.000,"
-		"\"p99\":20.000,\"max\":30.500},\"request_to_exit_us\":null,"
+		"\"direction\":\"up\",\"n\":3,\"warmup\":0,\"driver_call_us\":{\"p50\":20.000,"
+		"\"p95\":20.000,\"p99\":20.000,\"max\":30.500},\"stall_us\":{\"p50\":20.000,"
+		"\"p95\":20.000,\"p99\":20.000,\"max\":30.500},\"workload_stall_us\":null,"
+		"\"workload_stall_noise_us\":null,\"request_to_exit_us\":null,"
 		"\"effective_settle_us\":null,\"throughput_settle_us\":null,"
 		"\"detection_bound_us\":null,\"effective_bound_us\":null,\"noise_floor_us\":null,"
 		"\"flags\":[\"no_request\",\"no_effective\",\"no_probe\"]}]}\n");
@@ -213,8 +216,9 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":1,"
 			       "\"from_khz\":614400,\"to_khz\":1728000,\"t_request_ns\":1000,"
-			       "\"stall_ns\":10000,"));
-	assert_non_null(strstr(out, "\"t_request_ns\":70000,\"stall_ns\":20000,"));
+			       "\"driver_call_ns\":10000,\"stall_ns\":10000,\"workload_stall_ns\":null,"));
+	assert_non_null(strstr(out, "\"t_request_ns\":70000,\"driver_call_ns\":20000,"
+			       "\"stall_ns\":20000,"));
 	assert_non_null(strstr(out, "\"failed_steps\":[]}\n"));
 	free(out);
 
@@ -222,10 +226,11 @@ static void test_report_json(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
-		"domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns\n"
-		"cpu,614400,1728000,1000,10000,,\n"
-		"cpu,614400,1728000,20000,30500,,\n"
-		"cpu,614400,1728000,70000,20000,,\n");
+		"domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns,"
+		"workload_stall_ns\n"
+		"cpu,614400,1728000,1000,10000,,,\n"
+		"cpu,614400,1728000,20000,30500,,,\n"
+		"cpu,614400,1728000,70000,20000,,,\n");
 	free(out);
 
 	o = (struct report_opts){ .csv = true };
@@ -233,7 +238,7 @@ static void test_report_json(void **state)
 	assert_non_null(strstr(out,
 		"domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us,"));
 	assert_non_null(strstr(out, "\ncpu,614400,1728000,up,3,20.000,20.000,20.000,30.500,,,,,,,,,,,,,,,,0,"
-			       "no_request;no_effective;no_probe\n"));
+			       "no_request;no_effective;no_probe,,,,,\n"));
 	free(out);
 
 	o = (struct report_opts){ 0 };
@@ -241,7 +246,7 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "1 unpaired PRE, 1 unpaired POST"));
 	assert_non_null(strstr(out, "lost 5"));
-	assert_non_null(strstr(out, "  stall                    20.000      20.000      20.000      30.500  n=3"));
+	assert_non_null(strstr(out, "  driver call              20.000      20.000      20.000      30.500  n=3"));
 	assert_non_null(strstr(out, "  request->exit                 -  (no settle:cpu_request events)"));
 	assert_non_null(strstr(out, "How to read this"));
 	free(out);
@@ -265,19 +270,21 @@ static void test_report_fallback(void **state)
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
 		"\"policy_events\":0,\"probe\":null,"
 		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":1000,\"to_khz\":2000,"
-		"\"direction\":\"up\",\"n\":1,\"warmup\":0,\"stall_us\":null,"
+		"\"direction\":\"up\",\"n\":1,\"warmup\":0,\"driver_call_us\":null,\"stall_us\":null,"
+		"\"workload_stall_us\":null,\"workload_stall_noise_us\":null,"
 		"\"request_to_exit_us\":null,\"effective_settle_us\":null,"
 		"\"throughput_settle_us\":null,\"detection_bound_us\":null,"
 		"\"effective_bound_us\":null,\"noise_floor_us\":null,\"flags\":[\"no_probe\"]}],"
 		"\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":0,\"from_khz\":1000,"
-		"\"to_khz\":2000,\"t_request_ns\":200,\"stall_ns\":null,\"request_source\":null,"
+		"\"to_khz\":2000,\"t_request_ns\":200,\"driver_call_ns\":null,\"stall_ns\":null,"
+		"\"workload_stall_ns\":null,\"workload_stall_noise_ns\":null,\"request_source\":null,"
 		"\"request_to_exit_ns\":null,\"effective_status\":null,\"t_effective_ns\":null,"
 		"\"effective_bound_ns\":null,\"t_throughput_ns\":null,\"detection_bound_ns\":null,"
 		"\"noise_floor_ns\":null,\"flags\":[\"no_probe\"]}],\"failed_steps\":[]}\n");
 	free(out);
 	o = (struct report_opts){ 0 };
 	out = report_capture(dir, &o, &rc);
-	assert_non_null(strstr(out, "stall:    unavailable"));
+	assert_non_null(strstr(out, "driver call: unavailable"));
 	assert_non_null(strstr(out, "n/a"));
 	free(out);
 	rm_rf(dir);
@@ -290,12 +297,35 @@ static void add_ev(struct trace_writer *w, uint32_t id, uint64_t ts, const uint6
 }
 
 /*
+ * Workload hiccups injected into make_full_trace_h(true), bin-relative ns:
+ * 25 us at 30.705 ms, 0.7 ms after the first request, at the slow level,
+ * spread over three bins; 40 us at 90.3 ms, after the second request and
+ * before its change point, at the fast level, four whole bins.
+ */
+static const uint64_t hiccup[2][2] = { { 30705000, 30730000 }, { 90300000, 90340000 } };
+
+/* Time of [a, b) the workload was stalled. */
+static uint64_t hiccup_in(uint64_t a, uint64_t b)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t lo = a > hiccup[i][0] ? a : hiccup[i][0];
+		uint64_t hi = b < hiccup[i][1] ? b : hiccup[i][1];
+
+		if (hi > lo)
+			lost += hi - lo;
+	}
+	return lost;
+}
+
+/*
  * A step campaign in miniature: two transitions 60 ms apart on CPU 3, the
  * first a warm-up, each with request, PRE/POST, effective change, step
  * event, and probe bins whose rate changes 1.5 ms after each request; plus
  * one failed step.
  */
-static char *make_full_trace(void)
+static char *make_full_trace_h(bool hiccups)
 {
 	const uint64_t base = 1000000000ULL, bin = 10000, gap = 60000000;
 	struct trace_meta m = test_meta("settle.ko");
@@ -321,6 +351,8 @@ static char *make_full_trace(void)
 			if (t >= 91500000)
 				k = 2;
 			f[PB_W0 + j] = khz[k] * bin / 1728000;
+			if (hiccups)
+				f[PB_W0 + j] = f[PB_W0 + j] * (bin - hiccup_in(t, t + bin)) / bin;
 		}
 		add_ev(w, TEV_PROBE_BINS, f[PB_T0_NS], f);
 	}
@@ -353,6 +385,11 @@ static char *make_full_trace(void)
 	return dir;
 }
 
+static char *make_full_trace(void)
+{
+	return make_full_trace_h(false);
+}
+
 static void test_report_full(void **state)
 {
 	struct report_opts o = { .json = true };
@@ -382,6 +419,10 @@ static void test_report_full(void **state)
 		assert_true(x->t_throughput_ns + x->tp_bound_ns >= truth &&
 			    x->t_throughput_ns <= truth + x->tp_bound_ns);
 		assert_true(x->tp_bound_ns <= 20000);
+		/* Clean levels: no hiccup, and none in the steady window either. */
+		assert_true(x->has_wstall);
+		assert_true(x->wstall_ns <= 10);
+		assert_true(x->wstall_noise_ns <= 10);
 	}
 	assert_true(a.x[0].flags & XF_WARMUP);
 	/* The warm-up pair has n 0 and no statistics, only its count. */
@@ -399,7 +440,7 @@ static void test_report_full(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\"steps\":3,\"steps_warmup\":1,\"steps_failed\":1,"));
 	assert_non_null(strstr(out, "\"from_khz\":729600,\"to_khz\":1728000,\"direction\":\"up\","
-			       "\"n\":0,\"warmup\":1,\"stall_us\":null,"));
+			       "\"n\":0,\"warmup\":1,\"driver_call_us\":null,\"stall_us\":null,"));
 	assert_non_null(strstr(out, "\"request_to_exit_us\":{\"p50\":45.000,\"p95\":45.000,"
 			       "\"p99\":45.000,\"max\":45.000},\"effective_settle_us\":{\"p50\":1400.000,"));
 	assert_non_null(strstr(out, "\"effective_bound_us\":{\"p50\":20.500,"));
@@ -410,7 +451,8 @@ static void test_report_full(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_true(!strncmp(out, "domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,"
-			     "t_throughput_ns\ncpu,729600,1728000,1030000000,40000,1031400000,10315", 99));
+			     "t_throughput_ns,workload_stall_ns\ncpu,729600,1728000,1030000000,40000,"
+			     "1031400000,10315", 117));
 	free(out);
 
 	o = (struct report_opts){ .json = true, .transitions = true };
@@ -423,6 +465,47 @@ static void test_report_full(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_non_null(strstr(out, "steps:    3 (1 warm-up, excluded; 1 failed)"));
 	assert_non_null(strstr(out, "cpu 729600 -> 1728000 kHz (up): n 0, 1 warm-up excluded"));
+	free(out);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* The workload stall finds injected hiccups, whatever level they hit. */
+static void test_workload_stall(void **state)
+{
+	struct report_opts o = { .json = true };
+	char *dir = make_full_trace_h(true), *out;
+	struct analysis a;
+	struct trace_info ti;
+	struct trace_stream_result res;
+	char err[SETTLE_ERR_LEN];
+	int rc;
+
+	(void)state;
+	analysis_init(&a);
+	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, &a, &res, err, sizeof(err)), 0);
+	assert_int_equal(analysis_finish(&a), 0);
+	assert_int_equal(a.nx, 2);
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t truth = hiccup[i][1] - hiccup[i][0];
+
+		assert_true(a.x[i].has_wstall);
+		/* integer work per bin: within a few ns */
+		if (a.x[i].wstall_ns + 5 < truth || a.x[i].wstall_ns > truth + 5)
+			fail_msg("transition %zu: workload stall %" PRIu64 " ns, injected %" PRIu64,
+				 i, a.x[i].wstall_ns, truth);
+		assert_true(a.x[i].wstall_noise_ns <= 10);
+		/* the driver call is a different quantity and stays what it was */
+		assert_int_equal(a.x[i].stall_ns, 40000);
+	}
+	assert_int_equal(a.g[1].wstall.n, 1);
+	assert_true(a.g[1].wstall.p50 >= 39995 && a.g[1].wstall.p50 <= 40005);
+	analysis_free(&a);
+
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"workload_stall_us\":{\"p50\":40.0"));
+	assert_non_null(strstr(out, "\"driver_call_us\":{\"p50\":40.000,"));
 	free(out);
 	rm_rf(dir);
 	free(dir);
@@ -456,6 +539,7 @@ int run_analyze_tests(void)
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_fallback),
 		cmocka_unit_test(test_report_full),
+		cmocka_unit_test(test_workload_stall),
 		cmocka_unit_test(test_report_errors),
 	};
 	return cmocka_run_group_tests_name("pairing, statistics, report", tests, NULL, NULL);

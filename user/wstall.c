@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "wstall.h"
+
+uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
+		    double rate)
+{
+	double cur = 0, best = 0;
+	uint64_t a, b;
+
+	if (!(rate > 0) || !s->bin_ns || t_to <= t_from || t_to <= s->t0_ns)
+		return 0;
+	/* The bin holding t_from counts: a hiccup right at the request is
+	 * exactly what is looked for. */
+	a = t_from > s->t0_ns ? (t_from - s->t0_ns) / s->bin_ns : 0;
+	b = (t_to - s->t0_ns + s->bin_ns - 1) / s->bin_ns;
+	if (b > s->n)
+		b = s->n;
+	/*
+	 * Kadane over per-bin lost time: a hiccup longer than a bin spreads
+	 * over several bins, and one shorter than a bin shows only as a bin
+	 * with less work, so neither a single bin nor a zero-work run would
+	 * measure it.
+	 */
+	for (uint64_t i = a; i < b; i++) {
+		cur += (double)s->bin_ns - (double)s->work[i] / rate;
+		if (cur < 0)
+			cur = 0;
+		if (cur > best)
+			best = cur;
+	}
+	if (best >= 1.8e19)
+		return UINT64_MAX;
+	return (uint64_t)(best + 0.5);
+}
