@@ -15,6 +15,8 @@ pkgs=(
 	dwarves
 	# unit tests and trace checks
 	libcmocka-dev babeltrace2 python3
+	# export and plot checks: Perfetto schema decode, pandas, gnuplot
+	protobuf-compiler python3-pandas gnuplot-nox
 	# VM test bed
 	qemu-system-x86 qemu-system-arm cpio gzip xz-utils zstd
 )

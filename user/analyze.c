@@ -549,16 +549,25 @@ static void throughput(struct analysis *a)
 			continue;
 		}
 		/*
-		 * Against the slower level: a sample slower than both levels is
-		 * a hiccup, one between them is the transition itself.
+		 * Each bin against its own level where the change point says
+		 * which one it is, against the slower level inside the change
+		 * point's bound (or everywhere, without a change point): a
+		 * sample slower than both levels is a hiccup, one between them
+		 * may be the transition itself.
 		 */
 		if (r.status != CP_NO_DATA && r.pre_rate > 0 && r.post_rate > 0) {
+			struct ws_levels lv = { .before = r.pre_rate, .after = r.post_rate,
+						.t_lo = t, .t_hi = t + p.post_to_ns };
+			struct ws_levels l0 = { .before = r.pre_rate, .after = r.pre_rate };
+
+			if (r.status == CP_OK) {
+				lv.t_lo = r.t_change_ns > r.bound_ns ? r.t_change_ns - r.bound_ns : 0;
+				lv.t_hi = r.t_change_ns + r.bound_ns;
+			}
 			x->has_wstall = true;
-			x->wstall_ns = ws_lost_ns(&ser, t, t + p.post_to_ns,
-						  r.pre_rate < r.post_rate ?
-						  r.pre_rate : r.post_rate);
+			x->wstall_ns = ws_lost_ns(&ser, t, t + p.post_to_ns, &lv);
 			x->wstall_noise_ns = ws_lost_ns(&ser, t > p.pre_ns ? t - p.pre_ns : 0,
-							t, r.pre_rate);
+							t, &l0);
 		}
 		switch (r.status) {
 		case CP_OK:

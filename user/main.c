@@ -17,6 +17,7 @@ static const struct cmd {
 	{ "record", cmd_record, "record cpufreq transitions into a CTF trace directory" },
 	{ "report", cmd_report, "stall statistics (p50/p95/p99/max) from a trace" },
 	{ "step", cmd_step, "drive timed frequency steps through settle.ko and record them" },
+	{ "export", cmd_export, "write a trace as CSV, JSON, a latency table or Perfetto" },
 	{ "probe", cmd_probe, "measure the throughput probe alone (sample period, noise)" },
 	{ "help", cmd_help, "help on a command: settle help COMMAND" },
 };

@@ -2,12 +2,13 @@
 #include "wstall.h"
 
 uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
-		    double rate)
+		    const struct ws_levels *lv)
 {
 	double cur = 0, best = 0;
+	double slow = lv->before < lv->after ? lv->before : lv->after;
 	uint64_t a, b;
 
-	if (!(rate > 0) || !s->bin_ns || t_to <= t_from || t_to <= s->t0_ns)
+	if (!(slow > 0) || !s->bin_ns || t_to <= t_from || t_to <= s->t0_ns)
 		return 0;
 	/* The bin holding t_from counts: a hiccup right at the request is
 	 * exactly what is looked for. */
@@ -22,7 +23,11 @@ uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
 	 * measure it.
 	 */
 	for (uint64_t i = a; i < b; i++) {
-		cur += (double)s->bin_ns - (double)s->work[i] / rate;
+		uint64_t t0 = s->t0_ns + i * s->bin_ns;
+		double level = t0 + s->bin_ns <= lv->t_lo ? lv->before :
+			       t0 >= lv->t_hi ? lv->after : slow;
+
+		cur += (double)s->bin_ns - (double)s->work[i] / level;
 		if (cur < 0)
 			cur = 0;
 		if (cur > best)

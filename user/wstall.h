@@ -11,13 +11,24 @@
 #include "changepoint.h"
 
 /*
- * Largest lost time, in ns, of any run of whole-or-partial bins in
- * [t_from, t_to) against a workload that runs at `rate` (work per ns):
- * max over bin runs of sum(bin_ns - work / rate), never below 0.  A bin
- * that did all its work at `rate` loses nothing; one that did none loses
- * its whole width.  Returns 0 when rate <= 0 or the range holds no bin.
+ * The level a bin is held to: `before` for bins that end by `t_lo`,
+ * `after` for bins that start at or after `t_hi`, and the slower of the two
+ * in between, where the change point's bound leaves open which level the
+ * workload ran at.  before == after: one level everywhere.
+ */
+struct ws_levels {
+	double before, after;	/* work per ns */
+	uint64_t t_lo, t_hi;
+};
+
+/*
+ * Largest lost time, in ns, of any run of bins in [t_from, t_to) (the bin
+ * holding t_from included): max over bin runs of sum(bin_ns - work / level),
+ * never below 0.  A bin that did all its work at its level loses nothing;
+ * one that did none loses its whole width.  Returns 0 when a level is not
+ * positive or the range holds no bin.
  */
 uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
-		    double rate);
+		    const struct ws_levels *lv);
 
 #endif /* SETTLE_WSTALL_H */
