@@ -171,6 +171,52 @@ assert len(tp) > 1000
 print("%d packets, %d tracks, %d flows" % (len(pk), len(tracks), len(starts)))
 PYEOF
 
+# settle plot: PNGs gnuplot really drew, from the same numbers as the CSV.
+check plot "$SETTLE" plot -o "$tmp/fig" "$tmp/trace"
+check plot-files $PY - "$tmp" <<'PYEOF'
+import sys, struct, pandas as pd
+d = sys.argv[1]
+for name in ("cpu-cdf", "cpu-heatmap", "cpu-timeline"):
+    b = open("%s/fig/%s.png" % (d, name), "rb").read()
+    assert b[:8] == b"\x89PNG\r\n\x1a\n", name
+    w, h = struct.unpack(">II", b[16:24])
+    assert (w, h) == (1000, 640) and len(b) > 10000, (name, w, h, len(b))
+x = pd.read_csv(d + "/x.csv")
+x = x[x.warmup == 0]
+blocks = open(d + "/fig/cpu-cdf.dat").read().strip().split("\n\n\n")
+def vals(i):
+    return [float(l.split()[0]) for l in blocks[i].splitlines() if not l.startswith("#")]
+assert vals(0) == sorted(round(v / 1000, 3) for v in x.driver_call_ns)
+assert vals(1) == sorted(round(v / 1000, 3) for v in x.workload_stall_ns)
+assert vals(3) == sorted(round(v / 1000, 3) for v in x.throughput_settle_ns)
+gp = open(d + "/fig/plot.gp").read()
+for mark in ("'request'", "'driver entry'", "'driver exit'", "'effective change'",
+             "'detected change'"):
+    assert mark in gp, mark
+hm = [l.split() for l in open(d + "/fig/cpu-heatmap.dat") if not l.startswith("#")]
+assert len(hm) == 6          # every ordered pair of three rates was stepped
+PYEOF
+check plot-transition-by-id "$SETTLE" plot --transition 7 --no-render -o "$tmp/fig7" "$tmp/trace"
+if grep -q 'transition 7:' "$tmp/fig7/plot.gp" && ! compgen -G "$tmp/fig7/*.png" >/dev/null; then
+	pass plot-no-render-and-id
+else
+	fail plot-no-render-and-id "plot.gp lacks transition 7, or PNGs were drawn"
+fi
+"$SETTLE" plot --transition 9999 -o "$tmp/fig9" "$tmp/trace" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "no transition with id 9999" "$tmp/err"; then
+	pass plot-refuses-unknown-transition
+else
+	fail plot-refuses-unknown-transition "rc $rc: $(cat "$tmp/err")"
+fi
+PATH=/nonexistent "$SETTLE" plot -o "$tmp/fig-nognuplot" "$tmp/trace" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "cannot run gnuplot" "$tmp/err"; then
+	pass plot-says-gnuplot-missing
+else
+	fail plot-says-gnuplot-missing "rc $rc: $(cat "$tmp/err")"
+fi
+
 # Failures: non-zero exit, a message, and no output file left behind.
 refuse() {	# refuse NAME EXPECT-IN-STDERR OUTFILE ARGS...
 	local name=$1 want=$2 out=$3 rc
