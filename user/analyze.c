@@ -208,6 +208,11 @@ uint64_t percentile(const uint64_t *sorted, size_t n, unsigned int permille)
 	return sorted[(size_t)(((uint64_t)permille * (n - 1)) / 1000)];
 }
 
+uint64_t percentile_bp(const uint64_t *sorted, size_t n, unsigned int per10k)
+{
+	return sorted[(size_t)(((uint64_t)per10k * (n - 1)) / 10000)];
+}
+
 const char *direction(uint32_t from_khz, uint32_t to_khz)
 {
 	if (to_khz > from_khz)
@@ -598,6 +603,8 @@ static void fill_dist(struct dist *d, uint64_t *v, size_t n)
 	d->p50 = percentile(v, n, 500);
 	d->p95 = percentile(v, n, 950);
 	d->p99 = percentile(v, n, 990);
+	if (n >= DIST_P999_MIN_N)
+		d->p999 = percentile_bp(v, n, 9990);
 	d->max = v[n - 1];
 }
 

@@ -60,9 +60,13 @@ struct xition {
 	bool has_wstall;
 };
 
+/* p99.9 by the lower-rank rule is only not the max from this many values. */
+#define DIST_P999_MIN_N	1000
+
 struct dist {			/* p50/p95/p99/max of one metric, ns */
 	size_t n;		/* 0: no data (print null / "-") */
 	uint64_t p50, p95, p99, max;
+	uint64_t p999;		/* valid if n >= DIST_P999_MIN_N */
 };
 
 struct pair_stats {
@@ -169,6 +173,8 @@ const char *analysis_flag_name(unsigned int bit);
 
 /* p = sorted[floor(permille * (n - 1) / 1000)]; n must be > 0. */
 uint64_t percentile(const uint64_t *sorted, size_t n, unsigned int permille);
+/* The same with q in 1/10000: p99.9 is 9990. */
+uint64_t percentile_bp(const uint64_t *sorted, size_t n, unsigned int per10k);
 const char *direction(uint32_t from_khz, uint32_t to_khz);
 
 #endif /* SETTLE_ANALYZE_H */

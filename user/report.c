@@ -34,7 +34,9 @@ static const char report_usage[] =
 "  effective_bound     (ts - prev_ts) + read cost of the effective sample\n"
 "  noise_floor         the detection bound's statistic on steady windows\n"
 "\n"
-"Each is {p50, p95, p99, max} over the pair's transitions with data, with\n"
+"Each is {p50, p95, p99, p99_9, max} over the pair's transitions with data\n"
+"(p99_9 only from n >= 1000, else null / \"n<1000\": below that it is the max),\n"
+"with\n"
 "the lower-rank rule p(q) = sorted[floor(q * (n - 1))] (no interpolation;\n"
 "p50 of 1,2,3,4 is 2).  Missing data is null in JSON and \"-\" in text,\n"
 "never 0; the flags say why.  Warm-up steps are counted but excluded from\n"
@@ -97,6 +99,12 @@ static void json_dist(json_writer_t *w, const char *name, const struct dist *d)
 	jsonw_fixed(w, d->p95, 3);
 	jsonw_name(w, "p99");
 	jsonw_fixed(w, d->p99, 3);
+	/* null: fewer than DIST_P999_MIN_N values, p99.9 would be the max */
+	jsonw_name(w, "p99_9");
+	if (d->n >= DIST_P999_MIN_N)
+		jsonw_fixed(w, d->p999, 3);
+	else
+		jsonw_null(w);
 	jsonw_name(w, "max");
 	jsonw_fixed(w, d->max, 3);
 	jsonw_end_object(w);
@@ -334,15 +342,20 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 static void text_dist(FILE *out, const char *label, const struct dist *d,
 		      const char *why)
 {
-	char b[4][32];
+	char b[5][32];
 
 	if (!d->n) {
 		fprintf(out, "  %-19s %11s  (%s)\n", label, "-", why);
 		return;
 	}
-	fprintf(out, "  %-19s %11s %11s %11s %11s  n=%zu\n", label,
+	if (d->n >= DIST_P999_MIN_N)
+		fmt_us(b[4], sizeof(b[4]), d->p999);
+	else
+		snprintf(b[4], sizeof(b[4]), "n<%d", DIST_P999_MIN_N);
+	fprintf(out, "  %-19s %11s %11s %11s %11s %11s  n=%zu\n", label,
 		fmt_us(b[0], sizeof(b[0]), d->p50), fmt_us(b[1], sizeof(b[1]), d->p95),
-		fmt_us(b[2], sizeof(b[2]), d->p99), fmt_us(b[3], sizeof(b[3]), d->max), d->n);
+		fmt_us(b[2], sizeof(b[2]), d->p99), b[4], fmt_us(b[3], sizeof(b[3]), d->max),
+		d->n);
 }
 
 /* Why a metric has no data, from the flags of the pair's transitions. */
@@ -456,7 +469,8 @@ static void text_report(const struct report *r, const struct report_opts *o,
 			g->to_khz, direction(g->from_khz, g->to_khz), g->n);
 		if (g->warmup)
 			fprintf(out, ", %" PRIu64 " warm-up excluded", g->warmup);
-		fprintf(out, "\n  %-19s %11s %11s %11s %11s\n", "(us)", "p50", "p95", "p99", "max");
+		fprintf(out, "\n  %-19s %11s %11s %11s %11s %11s\n", "(us)", "p50", "p95", "p99",
+			"p99.9", "max");
 		text_dist(out, "driver call", &g->stall, why_missing(g, 0));
 		text_dist(out, "request->exit", &g->req_exit, why_missing(g, 1));
 		text_dist(out, "effective settle", &g->effective, why_missing(g, 2));
@@ -491,6 +505,7 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	      "                     time the probe lost against the slower level after\n"
 	      "                     the request; stall noise floor: the same before it\n"
 	      "  p50..max use sorted[floor(q*(n-1))]; \"-\": no data, reason in brackets;\n"
+	      "  p99.9 needs n >= 1000 (below that it would be the max: \"n<1000\");\n"
 	      "  n counts measured transitions, n= per row those with that metric.\n"
 	      "  See Documentation/analysis.rst.\n", out);
 }

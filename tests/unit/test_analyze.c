@@ -46,6 +46,35 @@ static void test_percentile(void **state)
 	assert_int_equal(percentile(v, 2, 990), 1);
 }
 
+/* p99.9: from 1000 values on, and then not simply the max. */
+static void test_p999(void **state)
+{
+	struct analysis a;
+	uint64_t id = 1;
+
+	(void)state;
+	analysis_init(&a);
+	/* 2000 driver calls of 1..2000 ns on CPU 0, 999 on CPU 1 */
+	for (uint64_t i = 0; i < 2000; i++, id++) {
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, id * 1000000, 0, 614400, 1728000);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, id * 1000000 + (i * 7919) % 2000 + 1, 0,
+			614400, 1728000);
+	}
+	for (uint64_t i = 0; i < 999; i++, id++) {
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, id * 1000000, 1, 1728000, 614400);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, id * 1000000 + i + 1, 1, 1728000, 614400);
+	}
+	assert_int_equal(analysis_finish(&a), 0);
+	assert_int_equal(a.ng, 2);
+	assert_int_equal(a.g[0].stall.n, 2000);
+	/* sorted[floor(0.999 * 1999)] = sorted[1997] = 1998 */
+	assert_int_equal(a.g[0].stall.p999, 1998);
+	assert_int_equal(a.g[0].stall.max, 2000);
+	assert_int_equal(a.g[1].stall.n, 999);
+	assert_int_equal(a.g[1].stall.p999, 0);	/* not computed: n too small */
+	analysis_free(&a);
+}
+
 static void test_direction(void **state)
 {
 	(void)state;
@@ -203,8 +232,8 @@ static void test_report_json(void **state)
 		"\"policy_events\":0,\"probe\":null,"
 		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":614400,\"to_khz\":1728000,"
 		"\"direction\":\"up\",\"n\":3,\"warmup\":0,\"driver_call_us\":{\"p50\":20.000,"
-		"\"p95\":20.000,\"p99\":20.000,\"max\":30.500},\"stall_us\":{\"p50\":20.000,"
-		"\"p95\":20.000,\"p99\":20.000,\"max\":30.500},\"workload_stall_us\":null,"
+		"\"p95\":20.000,\"p99\":20.000,\"p99_9\":null,\"max\":30.500},\"stall_us\":{\"p50\":20.000,"
+		"\"p95\":20.000,\"p99\":20.000,\"p99_9\":null,\"max\":30.500},\"workload_stall_us\":null,"
 		"\"workload_stall_noise_us\":null,\"request_to_exit_us\":null,"
 		"\"effective_settle_us\":null,\"throughput_settle_us\":null,"
 		"\"detection_bound_us\":null,\"effective_bound_us\":null,\"noise_floor_us\":null,"
@@ -246,7 +275,7 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "1 unpaired PRE, 1 unpaired POST"));
 	assert_non_null(strstr(out, "lost 5"));
-	assert_non_null(strstr(out, "  driver call              20.000      20.000      20.000      30.500  n=3"));
+	assert_non_null(strstr(out, "  driver call              20.000      20.000      20.000      n<1000      30.500  n=3"));
 	assert_non_null(strstr(out, "  request->exit                 -  (no settle:cpu_request events)"));
 	assert_non_null(strstr(out, "How to read this"));
 	free(out);
@@ -442,7 +471,7 @@ static void test_report_full(void **state)
 	assert_non_null(strstr(out, "\"from_khz\":729600,\"to_khz\":1728000,\"direction\":\"up\","
 			       "\"n\":0,\"warmup\":1,\"driver_call_us\":null,\"stall_us\":null,"));
 	assert_non_null(strstr(out, "\"request_to_exit_us\":{\"p50\":45.000,\"p95\":45.000,"
-			       "\"p99\":45.000,\"max\":45.000},\"effective_settle_us\":{\"p50\":1400.000,"));
+			       "\"p99\":45.000,\"p99_9\":null,\"max\":45.000},\"effective_settle_us\":{\"p50\":1400.000,"));
 	assert_non_null(strstr(out, "\"effective_bound_us\":{\"p50\":20.500,"));
 	assert_non_null(strstr(out, "\"throughput_settle_us\":{\"p50\":1"));
 	free(out);
@@ -533,6 +562,7 @@ int run_analyze_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_p999),
 		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_group_stats),
 		cmocka_unit_test(test_fallback),
