@@ -40,6 +40,7 @@ void analysis_free(struct analysis *a)
 	free(a->st);
 	free(a->pb);
 	free(a->pi);
+	free(a->lm);
 	free(a->x);
 	free(a->g);
 	for (size_t i = 0; i < a->nseg; i++)
@@ -133,9 +134,17 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 		};
 		return PUSH(a, pi, &i);
 	}
-	case TEV_CPU_LIMITS:
+	case TEV_CPU_LIMITS: {
+		struct lm_ev l = {
+			.ts_ns = ev->f[LM_TS_NS], .cpu = (uint32_t)ev->f[LM_CPU],
+			.min_khz = (uint32_t)ev->f[LM_MIN_KHZ],
+			.max_khz = (uint32_t)ev->f[LM_MAX_KHZ],
+			.cur_khz = (uint32_t)ev->f[LM_CUR_KHZ],
+		};
+
 		a->n_limits++;
-		return 0;
+		return PUSH(a, lm, &l);
+	}
 	case TEV_CPU_POLICY:
 		a->n_policy++;
 		return 0;

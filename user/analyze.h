@@ -114,6 +114,11 @@ struct pb_ev {			/* one probe_bins event */
 	uint32_t w[TRACE_PROBE_BINS_PER_EVENT];
 };
 
+struct lm_ev {			/* cpu_limits: a policy's limits changed */
+	uint64_t ts_ns;
+	uint32_t cpu, min_khz, max_khz, cur_khz;
+};
+
 struct probe_info_ev {
 	uint64_t samples;
 	uint32_t cpu, bin_ns, iters, p50, p99, max, dropped, fifo, mlocked;
@@ -143,6 +148,8 @@ struct analysis {
 	size_t npb, cap_pb;
 	struct probe_info_ev *pi;
 	size_t npi, cap_pi;
+	struct lm_ev *lm;
+	size_t nlm, cap_lm;
 	uint64_t lost_total;		/* highest `total` of lost events */
 	uint64_t n_limits, n_policy, n_campaign;
 

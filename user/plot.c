@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "analyze.h"
 #include "cmds.h"
+#include "insight.h"
 #include "trace.h"
 #include "util.h"
 
@@ -197,31 +198,6 @@ static void cdf_script(struct plot *p, const char *dom, const size_t count[C_N])
 	fputs("\nunset logscale x\nunset yrange\nunset grid\nunset title\n", p->gp);
 }
 
-/* Rates of the domain, ascending, for the matrix axes. */
-static size_t rates(const struct analysis *a, const char *dom, uint32_t *r, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < a->ng; i++) {
-		uint32_t k[2] = { a->g[i].from_khz, a->g[i].to_khz };
-
-		if (strcmp(a->g[i].domain, dom))
-			continue;
-		for (int j = 0; j < 2; j++) {
-			size_t at = 0;
-
-			while (at < n && r[at] < k[j])
-				at++;
-			if ((at < n && r[at] == k[j]) || n == max)
-				continue;
-			memmove(r + at + 1, r + at, (n - at) * sizeof(*r));
-			r[at] = k[j];
-			n++;
-		}
-	}
-	return n;
-}
-
 #define MAX_RATES 64
 
 static size_t rate_index(const uint32_t *r, size_t n, uint32_t k)
@@ -235,7 +211,7 @@ static size_t rate_index(const uint32_t *r, size_t n, uint32_t k)
 static void heatmap(struct plot *p, const struct analysis *a, const char *dom)
 {
 	uint32_t r[MAX_RATES];
-	size_t nr = rates(a, dom, r, MAX_RATES), cells = 0;
+	size_t nr = insight_rates(a, dom, r, MAX_RATES), cells = 0;
 	char name[64];
 	FILE *f;
 

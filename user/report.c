@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "analyze.h"
 #include "cmds.h"
+#include "insight.h"
 #include "json_writer.h"
 #include "trace.h"
 #include "util.h"
@@ -83,6 +84,7 @@ struct report {
 	struct analysis a;
 	uint64_t lost;
 	bool stall_available;
+	struct insight in;
 };
 
 static void json_dist(json_writer_t *w, const char *name, const struct dist *d)
@@ -211,6 +213,7 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
+	insight_json(w, a, &r->in);
 	if (o->transitions) {
 		jsonw_name(w, "transitions");
 		jsonw_start_array(w);
@@ -492,6 +495,7 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		}
 		fputc('\n', out);
 	}
+	insight_text(out, a, &r->in);
 	fputs("How to read this: times in microseconds from the request, per rate pair.\n"
 	      "  driver call        cpufreq PRECHANGE to POSTCHANGE: the caller's blocking\n"
 	      "                     time (JSON driver_call_us, alias stall_us)\n"
@@ -529,6 +533,10 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 	r.lost = r.a.lost_total > r.res.events_discarded ?
 		 r.a.lost_total : r.res.events_discarded;
 	r.stall_available = r.a.npre || r.a.npost;
+	if (insight_compute(&r.a, &r.in)) {
+		p_err("analysing '%s': out of memory", dir);
+		goto out;
+	}
 
 	if (o->json)
 		json_report(&r, o, out);
@@ -542,6 +550,7 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 	}
 	ret = 0;
 out:
+	insight_free(&r.in);
 	analysis_free(&r.a);
 	return ret;
 }

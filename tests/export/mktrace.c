@@ -3,7 +3,9 @@
  * A synthetic CPU step campaign with a known truth, for the export, plot
  * and bench stages (no VM needed):
  *
- *   mktrace DIR N [SEED]   writes the trace to DIR, the truth as CSV to stdout
+ *   mktrace DIR N [SEED [u]]   writes the trace to DIR, the truth as CSV to
+ *                              stdout; with `u`, also changes no request
+ *                              explains (listed on stderr)
  *
  * N transitions on CPU 1 between 115.2, 729.6 and 1728 MHz, 60-100 ms
  * apart, each with request, PRE/POST (driver call 30-80 us), a settled
@@ -12,6 +14,7 @@
  * it; probe bins of 10 us with +-1 % noise; the first step a warm-up.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +60,10 @@ static void flush_bins(void)
 	pb_n = 0;
 }
 
+/* From this time until the next bins_until(), the workload runs at half
+ * speed: a firmware cap no request explains. */
+static uint64_t halve_from = UINT64_MAX;
+
 /* Work of bin [t, t + BIN): level `khz` before `tc`, `khz2` after, minus
  * the hiccup [h0, h1). */
 static void bins_until(uint64_t upto, uint32_t khz, uint32_t khz2, uint64_t tc,
@@ -76,6 +83,8 @@ static void bins_until(uint64_t upto, uint32_t khz, uint32_t khz2, uint64_t tc,
 		hi = h1 < e ? h1 : e;
 		if (hi > lo)
 			work -= (tc <= lo ? k2 : k1) * (double)(hi - lo);
+		if (t >= halve_from)
+			work /= 2;
 		work *= 1.0 + ((double)rnd(0, 2000) - 1000.0) / 100000.0;
 		if (!pb_n)
 			pb_t0 = t;
@@ -95,8 +104,10 @@ int main(int argc, char **argv)
 	uint32_t cur = 1728000;
 	char err[256];
 
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: mktrace DIR N [SEED]\n");
+	bool unexplained = argc == 5 && !strcmp(argv[4], "u");
+
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: mktrace DIR N [SEED [u]]\n");
 		return 2;
 	}
 	n = strtoull(argv[2], NULL, 10);
@@ -119,6 +130,11 @@ int main(int argc, char **argv)
 
 		while (to == cur)
 			to = rates[rnd(0, 2)];
+		halve_from = UINT64_MAX;
+		if (unexplained && i == n / 3) {
+			halve_from = t + 30 * MS;
+			fprintf(stderr, "probe_level %" PRIu64 "\n", halve_from);
+		}
 		bins_until(next, cur, to, tc, h0, h1);
 		memset(f, 0, sizeof(f));
 		f[RQ_ID] = id, f[RQ_TS_NS] = t, f[RQ_CPU] = 1;
@@ -140,6 +156,24 @@ int main(int argc, char **argv)
 		f[ST_CPU] = 1, f[ST_FROM_KHZ] = cur, f[ST_TO_KHZ] = to, f[ST_CUR_KHZ] = to;
 		f[ST_SEQ] = (uint32_t)i, f[ST_FLAGS] = i == 0 ? TRACE_STEP_WARMUP : 0;
 		add(TEV_STEP, pre + drv + 1000, f);
+		if (unexplained && i == 2 * n / 3) {
+			/* the limits drop, and the governor re-applies the rate
+			 * outside the campaign: no step event */
+			uint64_t tl = t + 30 * MS;
+
+			memset(f, 0, sizeof(f));
+			f[LM_TS_NS] = tl, f[LM_CPU] = 1, f[LM_MIN_KHZ] = 115200;
+			f[LM_MAX_KHZ] = 1728000, f[LM_CUR_KHZ] = to;
+			add(TEV_CPU_LIMITS, tl, f);
+			memset(f, 0, sizeof(f));
+			f[CF_ID] = 900000 + i, f[CF_TS_NS] = tl + 1000, f[CF_CPU] = 1;
+			f[CF_OLD_KHZ] = to, f[CF_NEW_KHZ] = to;
+			add(TEV_CPUFREQ_PRE, tl + 1000, f);
+			f[CF_TS_NS] = tl + 30000;
+			add(TEV_CPUFREQ_POST, tl + 30000, f);
+			fprintf(stderr, "limits %" PRIu64 "\nunrequested_transition %" PRIu64 "\n",
+				tl, tl + 1000);
+		}
 		printf("%" PRIu64 ",%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		       ",%" PRIu64 "\n", id, cur, to, t, drv, eff, tc, h1 - h0);
 		cur = to;

@@ -171,6 +171,31 @@ assert len(tp) > 1000
 print("%d packets, %d tracks, %d flows" % (len(pk), len(tracks), len(starts)))
 PYEOF
 
+# Unexplained frequency changes: the injected ones, at their times, and
+# none in the clean campaign (whose every change a request explains).
+tests/export/mktrace "$tmp/utrace" 60 3 u >/dev/null 2>"$tmp/injected" ||
+	fail report-mktrace-unexplained
+"$SETTLE" report --json "$tmp/utrace" >"$tmp/u.json"
+check report-unexplained $PY - "$tmp" <<'PYEOF'
+import sys, json
+d = sys.argv[1]
+want = [(l.split()[0], int(l.split()[1])) for l in open(d + "/injected")]
+got = json.load(open(d + "/u.json"))["unexplained"]
+assert len(got) == len(want), (got, want)
+for (kind, t), u in zip(sorted(want, key=lambda w: w[1]), got):
+    assert u["kind"] == kind, (u, kind)
+    # probe levels are placed to a 10 ms window: its middle
+    assert abs(u["t_ns"] - t) <= (10_000_000 if kind == "probe_level" else 0), (u, t)
+    if kind == "probe_level":
+        assert abs(u["throughput_ratio"] - 0.5) < 0.05, u
+clean = json.load(open(d + "/report.json"))
+assert clean["unexplained"] == [], clean["unexplained"]
+m = clean["matrix"][0]
+assert m["rates_khz"] == [115200, 729600, 1728000]
+assert [m["n"][i][i] for i in range(3)] == [0, 0, 0]
+assert sum(map(sum, m["n"])) == sum(g["n"] for g in clean["pairs"])
+PYEOF
+
 # settle plot: PNGs gnuplot really drew, from the same numbers as the CSV.
 check plot "$SETTLE" plot -o "$tmp/fig" "$tmp/trace"
 check plot-files $PY - "$tmp" <<'PYEOF'

@@ -10,12 +10,13 @@ int run_step_tests(void) __attribute__((weak));
 int run_probe_tests(void) __attribute__((weak));
 int run_changepoint_tests(void) __attribute__((weak));
 int run_pbwriter_tests(void) __attribute__((weak));
+int run_insight_tests(void) __attribute__((weak));
 
 int main(void)
 {
 	int (*const optional[])(void) = {
 		run_step_tests, run_probe_tests, run_changepoint_tests,
-		run_pbwriter_tests,
+		run_pbwriter_tests, run_insight_tests,
 	};
 	int failed = 0;
 
