@@ -46,6 +46,7 @@ void analysis_free(struct analysis *a)
 	for (size_t i = 0; i < a->nseg; i++)
 		free(a->seg[i].w);
 	free(a->seg);
+	levels_free(&a->levels);
 	analysis_init(a);
 }
 
@@ -494,6 +495,97 @@ static const struct probe_seg *find_seg(const struct analysis *a, uint32_t cpu,
 	return NULL;
 }
 
+void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p)
+{
+	const struct xition *x = &a->x[i];
+	uint64_t lo, t = x->t_request_ns;
+
+	*p = a->cp;
+	/*
+	 * Keep the windows clear of the neighbours on this CPU: the old
+	 * level starts once the previous transition had post_from to
+	 * settle, the new one ends at the next request.
+	 */
+	for (size_t j = i; j-- > 0;)
+		if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns < t) {
+			lo = a->x[j].t_request_ns + p->post_from_ns;
+			if (lo >= t) {
+				p->pre_ns = 0;
+			} else if (t - lo < p->pre_ns) {
+				p->pre_ns = t - lo;
+			}
+			break;
+		}
+	for (size_t j = i + 1; j < a->nx; j++)
+		if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns > t) {
+			if (a->x[j].t_request_ns - t < p->post_to_ns)
+				p->post_to_ns = a->x[j].t_request_ns - t;
+			break;
+		}
+}
+
+void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg)
+{
+	struct xition *x = &a->x[i];
+	struct cp_params p;
+	struct cp_series ser;
+	struct cp_result r;
+	uint64_t t = x->t_request_ns;
+
+	analysis_windows(a, i, &p);
+	if (p.post_to_ns <= p.post_from_ns || p.pre_ns < 2ULL * sg->bin_ns) {
+		x->flags |= XF_WINDOW_SHORT;
+		return;
+	}
+	if (has_gap(sg, t - (t > p.pre_ns ? p.pre_ns : t), t + p.post_to_ns)) {
+		x->flags |= XF_PROBE_GAP;
+		return;
+	}
+	ser = (struct cp_series){ .work = sg->w, .n = sg->n, .t0_ns = sg->t0_ns,
+				  .bin_ns = sg->bin_ns };
+	if (cp_detect(&ser, t, &p, &r)) {
+		x->flags |= XF_PROBE_NO_DATA;
+		return;
+	}
+	/*
+	 * Each bin against its own level where the change point says which
+	 * one it is, against the slower level inside the change point's
+	 * bound (or everywhere, without a change point): a sample slower
+	 * than both levels is a hiccup, one between them may be the
+	 * transition itself.
+	 */
+	if (r.status != CP_NO_DATA && r.pre_rate > 0 && r.post_rate > 0) {
+		struct ws_levels lv = { .before = r.pre_rate, .after = r.post_rate,
+					.t_lo = t, .t_hi = t + p.post_to_ns };
+		struct ws_levels l0 = { .before = r.pre_rate, .after = r.pre_rate };
+
+		if (r.status == CP_OK) {
+			lv.t_lo = r.t_change_ns > r.bound_ns ? r.t_change_ns - r.bound_ns : 0;
+			lv.t_hi = r.t_change_ns + r.bound_ns;
+		}
+		x->has_wstall = true;
+		x->wstall_ns = ws_lost_ns(&ser, t, t + p.post_to_ns, &lv);
+		x->wstall_noise_ns = ws_lost_ns(&ser, t > p.pre_ns ? t - p.pre_ns : 0, t, &l0);
+	}
+	switch (r.status) {
+	case CP_OK:
+		x->has_tp = true;
+		x->t_throughput_ns = r.t_change_ns;
+		x->tp_bound_ns = r.bound_ns;
+		x->tp_noise_ns = r.noise_ns;
+		break;
+	case CP_DEGENERATE:
+		x->flags |= XF_DEGENERATE;
+		break;
+	case CP_NO_DATA:
+		x->flags |= XF_PROBE_NO_DATA;
+		break;
+	case CP_NOT_FOUND:
+		x->flags |= XF_TP_NOT_FOUND;
+		break;
+	}
+}
+
 static void throughput(struct analysis *a)
 {
 	uint32_t probe_cpu = 0;
@@ -508,10 +600,7 @@ static void throughput(struct analysis *a)
 	for (size_t i = 0; i < a->nx; i++) {
 		struct xition *x = &a->x[i];
 		const struct probe_seg *sg;
-		struct cp_params p = a->cp;
-		struct cp_series ser;
-		struct cp_result r;
-		uint64_t lo, t = x->t_request_ns;
+		uint64_t t = x->t_request_ns;
 
 		if (!a->nseg) {
 			x->flags |= XF_NO_PROBE;
@@ -527,79 +616,7 @@ static void throughput(struct analysis *a)
 			x->flags |= XF_PROBE_NO_DATA;
 			continue;
 		}
-		/*
-		 * Keep the windows clear of the neighbours on this CPU: the old
-		 * level starts once the previous transition had post_from to
-		 * settle, the new one ends at the next request.
-		 */
-		for (size_t j = i; j-- > 0;)
-			if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns < t) {
-				lo = a->x[j].t_request_ns + p.post_from_ns;
-				if (lo >= t) {
-					p.pre_ns = 0;
-				} else if (t - lo < p.pre_ns) {
-					p.pre_ns = t - lo;
-				}
-				break;
-			}
-		for (size_t j = i + 1; j < a->nx; j++)
-			if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns > t) {
-				if (a->x[j].t_request_ns - t < p.post_to_ns)
-					p.post_to_ns = a->x[j].t_request_ns - t;
-				break;
-			}
-		if (p.post_to_ns <= p.post_from_ns || p.pre_ns < 2ULL * sg->bin_ns) {
-			x->flags |= XF_WINDOW_SHORT;
-			continue;
-		}
-		if (has_gap(sg, t - (t > p.pre_ns ? p.pre_ns : t), t + p.post_to_ns)) {
-			x->flags |= XF_PROBE_GAP;
-			continue;
-		}
-		ser = (struct cp_series){ .work = sg->w, .n = sg->n, .t0_ns = sg->t0_ns,
-					  .bin_ns = sg->bin_ns };
-		if (cp_detect(&ser, t, &p, &r)) {
-			x->flags |= XF_PROBE_NO_DATA;
-			continue;
-		}
-		/*
-		 * Each bin against its own level where the change point says
-		 * which one it is, against the slower level inside the change
-		 * point's bound (or everywhere, without a change point): a
-		 * sample slower than both levels is a hiccup, one between them
-		 * may be the transition itself.
-		 */
-		if (r.status != CP_NO_DATA && r.pre_rate > 0 && r.post_rate > 0) {
-			struct ws_levels lv = { .before = r.pre_rate, .after = r.post_rate,
-						.t_lo = t, .t_hi = t + p.post_to_ns };
-			struct ws_levels l0 = { .before = r.pre_rate, .after = r.pre_rate };
-
-			if (r.status == CP_OK) {
-				lv.t_lo = r.t_change_ns > r.bound_ns ? r.t_change_ns - r.bound_ns : 0;
-				lv.t_hi = r.t_change_ns + r.bound_ns;
-			}
-			x->has_wstall = true;
-			x->wstall_ns = ws_lost_ns(&ser, t, t + p.post_to_ns, &lv);
-			x->wstall_noise_ns = ws_lost_ns(&ser, t > p.pre_ns ? t - p.pre_ns : 0,
-							t, &l0);
-		}
-		switch (r.status) {
-		case CP_OK:
-			x->has_tp = true;
-			x->t_throughput_ns = r.t_change_ns;
-			x->tp_bound_ns = r.bound_ns;
-			x->tp_noise_ns = r.noise_ns;
-			break;
-		case CP_DEGENERATE:
-			x->flags |= XF_DEGENERATE;
-			break;
-		case CP_NO_DATA:
-			x->flags |= XF_PROBE_NO_DATA;
-			break;
-		case CP_NOT_FOUND:
-			x->flags |= XF_TP_NOT_FOUND;
-			break;
-		}
+		analysis_probe_one(a, i, sg);
 	}
 }
 
@@ -698,7 +715,7 @@ out:
 	return ret;
 }
 
-int analysis_finish(struct analysis *a)
+int analysis_prepare(struct analysis *a)
 {
 	size_t cap = 0;
 
@@ -708,8 +725,22 @@ int analysis_finish(struct analysis *a)
 	join_events(a);
 	/* Requests moved earlier: back into request order for the windows. */
 	sort(a->x, a->nx, sizeof(*a->x), cmp_x_time);
-	if (build_segments(a))
+	return 0;
+}
+
+int analysis_groups(struct analysis *a)
+{
+	return build_groups(a);
+}
+
+int analysis_finish(struct analysis *a)
+{
+	if (analysis_prepare(a) || build_segments(a))
 		return -1;
 	throughput(a);
+	for (size_t i = 0; i < a->nseg; i++)
+		if (levels_scan(&a->levels, a->seg[i].cpu, a->seg[i].t0_ns, a->seg[i].bin_ns,
+				 a->seg[i].w, a->seg[i].n))
+			return -1;
 	return build_groups(a);
 }

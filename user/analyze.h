@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "changepoint.h"
+#include "levels.h"
 #include "trace.h"
 
 /* Mirrors of kmod/uapi/settle.h values carried in trace fields. */
@@ -169,6 +170,7 @@ struct analysis {
 	uint64_t fq_initial;		/* first cpu_frequency per CPU: no "from" */
 	uint64_t steps, steps_warmup, steps_failed;
 	uint64_t probe_overlap;		/* probe_bins overlapping earlier ones: ignored */
+	struct levels levels;		/* probe level changes, explained or not */
 };
 
 void analysis_init(struct analysis *a);
@@ -176,6 +178,15 @@ void analysis_free(struct analysis *a);
 /* trace_event_cb-compatible; returns -1 only when out of memory. */
 int analysis_add(const struct trace_event *ev, void *a);
 int analysis_finish(struct analysis *a);
+/*
+ * analysis_finish() in parts, for the streaming analyser (user/stream.c):
+ * pair and join (x in request order), then per transition its windows and
+ * its probe analysis on a segment holding them, then the groups.
+ */
+int analysis_prepare(struct analysis *a);
+void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p);
+void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg);
+int analysis_groups(struct analysis *a);
 const char *analysis_flag_name(unsigned int bit);
 
 /* p = sorted[floor(permille * (n - 1) / 1000)]; n must be > 0. */

@@ -138,20 +138,6 @@ static int add_ux(struct insight *in, const struct insight_ux *u)
 	return 0;
 }
 
-static bool steady(double a, double b)
-{
-	double hi = a > b ? a : b;
-
-	return a > 0 && b > 0 && (a > b ? a - b : b - a) <= 0.1 * hi;
-}
-
-static bool shifted(double a, double b)
-{
-	double hi = a > b ? a : b;
-
-	return (a > b ? a - b : b - a) > 0.2 * hi;
-}
-
 /*
  * A request on this CPU that can have caused the change around the window
  * starting at w: the change is in that window or early in the next one
@@ -162,58 +148,26 @@ static bool shifted(double a, double b)
  */
 static bool requested_near(const struct analysis *a, uint32_t cpu, uint64_t w)
 {
-	uint64_t lo = w > UX_WINDOW_NS ? w - UX_WINDOW_NS : 0;
+	uint64_t lo = w > LEVEL_WINDOW_NS ? w - LEVEL_WINDOW_NS : 0;
 
 	for (size_t i = 0; i < a->nx; i++)
 		if (a->x[i].cpu == cpu && a->x[i].t_request_ns >= lo &&
-		    a->x[i].t_request_ns < w + 2 * UX_WINDOW_NS)
+		    a->x[i].t_request_ns < w + 2 * LEVEL_WINDOW_NS)
 			return true;
 	return false;
 }
 
-/*
- * Probe level changes: windows j-2, j-1 steady at one level, j+1, j+2 at
- * another, window j holding the change.  Window averages, not bins: the
- * simulated board's stealing and the probe's noise make single bins jump.
- */
+/* The probe's level changes (user/levels.c) that no request explains. */
 static int probe_levels(const struct analysis *a, struct insight *in)
 {
-	for (size_t s = 0; s < a->nseg; s++) {
-		const struct probe_seg *sg = &a->seg[s];
-		size_t per = UX_WINDOW_NS / sg->bin_ns, nw = per ? sg->n / per : 0;
-		double *r;
+	for (size_t i = 0; i < a->levels.n; i++) {
+		const struct level_change *c = &a->levels.lc[i];
+		struct insight_ux u = { .t_ns = c->t_window_ns + LEVEL_WINDOW_NS / 2,
+					.domain = "cpu", .cpu = c->cpu,
+					.kind = UX_PROBE_LEVEL, .ratio = c->ratio };
 
-		if (nw < 5)
-			continue;
-		r = malloc(nw * sizeof(*r));
-		if (!r)
+		if (!requested_near(a, c->cpu, c->t_window_ns) && add_ux(in, &u))
 			return -1;
-		for (size_t j = 0; j < nw; j++) {
-			uint64_t sum = 0;
-
-			for (size_t k = 0; k < per; k++)
-				sum += sg->w[j * per + k];
-			r[j] = (double)sum / (double)(per * sg->bin_ns);
-		}
-		for (size_t j = 2; j + 2 < nw; j++) {
-			uint64_t w = sg->t0_ns + (uint64_t)(j * per) * sg->bin_ns;
-			struct insight_ux u = { .t_ns = w + UX_WINDOW_NS / 2, .domain = "cpu",
-						.cpu = sg->cpu,
-						.kind = UX_PROBE_LEVEL };
-
-			if (!steady(r[j - 2], r[j - 1]) || !steady(r[j + 1], r[j + 2]) ||
-			    !shifted(r[j - 1], r[j + 1]))
-				continue;
-			if (!requested_near(a, sg->cpu, w)) {
-				u.ratio = r[j + 1] / r[j - 1];
-				if (add_ux(in, &u)) {
-					free(r);
-					return -1;
-				}
-			}
-			j += 2;		/* one change, not one per window it touches */
-		}
-		free(r);
 	}
 	return 0;
 }

@@ -44,10 +44,6 @@ struct insight {
 	size_t nux, cap_ux;
 };
 
-/* Probe level search: windows of this width, levels steady to 10 %,
- * a change when they differ by 20 % (the change point's degenerate rule). */
-#define UX_WINDOW_NS	10000000ULL
-
 int insight_compute(const struct analysis *a, struct insight *in);
 void insight_free(struct insight *in);
 const char *insight_metric_name(unsigned int m);
