@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 settle=${SETTLE:-$top/build/host/settle}
 [ -x "$settle" ] || { make -s -C "$top/user" OUT="$top/build/host" >/dev/null; }
 make -s -C "$top/tests/export" >/dev/null
-small=${BENCH_TRANSITIONS:-250}
+small=${BENCH_TRANSITIONS:-500}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

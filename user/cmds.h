@@ -18,6 +18,7 @@ struct report_opts {
 	bool pretty;
 	bool csv;
 	bool transitions;
+	bool whole;		/* analysis_finish(), not the streaming analyser */
 };
 
 /* The whole of `settle report` minus option parsing; prints to `out`. */

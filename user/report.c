@@ -7,11 +7,13 @@
 #include "cmds.h"
 #include "insight.h"
 #include "json_writer.h"
+#include "stream.h"
 #include "trace.h"
 #include "util.h"
 
 static const char report_usage[] =
-"Usage: settle report [--json [--pretty] | --csv] [--transitions] TRACE_DIR\n"
+"Usage: settle report [--json [--pretty] | --csv] [--transitions] [--whole]\n"
+"                     TRACE_DIR\n"
 "\n"
 "Summarise a trace written by `settle record`, `settle step` or\n"
 "`settle probe`.  PRE and POST events with the same transition id are\n"
@@ -59,7 +61,13 @@ static const char report_usage[] =
 "                  empty where not measured); with --json the rows, with\n"
 "                  cpu, id, bounds and flags, are added to the summary\n"
 "                  object as \"transitions\"\n"
+"  --whole         load the whole trace into memory instead of streaming it\n"
+"                  (same results; memory then grows with the trace)\n"
 "  -h, --help      this text\n"
+"\n"
+"The trace is read twice and the probe's bins are kept only for the\n"
+"analysis window: memory follows the number of transitions, not the\n"
+"trace size.\n"
 "\n"
 "Exit status: 0 on success, 1 on any error (unreadable or corrupt trace,\n"
 "unsupported trace version, bad usage).  A trace that ends in a partial\n"
@@ -521,11 +529,15 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 	int ret = 1;
 
 	analysis_init(&r.a);
-	if (trace_read_dir(dir, &r.ti, analysis_add, &r.a, &r.res, err, sizeof(err))) {
+	if (!o->whole) {
+		if (analysis_stream(dir, &r.a, &r.ti, &r.res, err, sizeof(err))) {
+			p_err("%s", err);
+			goto out;
+		}
+	} else if (trace_read_dir(dir, &r.ti, analysis_add, &r.a, &r.res, err, sizeof(err))) {
 		p_err("%s", err);
 		goto out;
-	}
-	if (analysis_finish(&r.a)) {
+	} else if (analysis_finish(&r.a)) {
 		p_err("analysing '%s': out of memory", dir);
 		goto out;
 	}
@@ -562,6 +574,7 @@ int cmd_report(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "transitions", no_argument, NULL, 't' },
+		{ "whole", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -582,6 +595,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 't':
 			o.transitions = true;
+			break;
+		case 'W':
+			o.whole = true;
 			break;
 		case 'h':
 			fputs(report_usage, stdout);

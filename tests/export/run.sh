@@ -196,6 +196,15 @@ assert [m["n"][i][i] for i in range(3)] == [0, 0, 0]
 assert sum(map(sum, m["n"])) == sum(g["n"] for g in clean["pairs"])
 PYEOF
 
+# The streaming analyser and the whole-trace one give the same report.
+same=1
+for t in trace utrace; do
+	"$SETTLE" report --json --transitions "$tmp/$t" >"$tmp/stream.json" &&
+	"$SETTLE" report --json --transitions --whole "$tmp/$t" >"$tmp/whole.json" &&
+	cmp -s "$tmp/stream.json" "$tmp/whole.json" || same=0
+done
+if [ $same -eq 1 ]; then pass report-streaming-equals-whole; else fail report-streaming-equals-whole; fi
+
 # settle plot: PNGs gnuplot really drew, from the same numbers as the CSV.
 check plot "$SETTLE" plot -o "$tmp/fig" "$tmp/trace"
 check plot-files $PY - "$tmp" <<'PYEOF'

@@ -568,6 +568,32 @@ static void test_workload_stall(void **state)
 	free(dir);
 }
 
+/* The streaming analyser (the default) and analysis_finish() agree. */
+static void test_stream_equals_whole(void **state)
+{
+	struct report_opts o = { .json = true, .transitions = true };
+	char *dirs[2] = { make_full_trace_h(false), make_full_trace_h(true) };
+	int rc;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		char *s, *w;
+
+		s = report_capture(dirs[i], &o, &rc);
+		assert_int_equal(rc, 0);
+		o.whole = true;
+		w = report_capture(dirs[i], &o, &rc);
+		o.whole = false;
+		assert_int_equal(rc, 0);
+		assert_string_equal(s, w);
+		assert_non_null(strstr(s, "\"throughput_settle_us\":{\"p50\":1"));
+		free(s);
+		free(w);
+		rm_rf(dirs[i]);
+		free(dirs[i]);
+	}
+}
+
 static void test_report_errors(void **state)
 {
 	struct report_opts o = { .json = true };
@@ -598,6 +624,7 @@ int run_analyze_tests(void)
 		cmocka_unit_test(test_report_fallback),
 		cmocka_unit_test(test_report_full),
 		cmocka_unit_test(test_workload_stall),
+		cmocka_unit_test(test_stream_equals_whole),
 		cmocka_unit_test(test_report_errors),
 	};
 	return cmocka_run_group_tests_name("pairing, statistics, report", tests, NULL, NULL);
