@@ -678,7 +678,9 @@ static int build_groups(struct analysis *a)
 				v[M_REQ_EXIT][n[M_REQ_EXIT]++] = x->req_exit_ns;
 			if (x->has_effective) {
 				v[M_EFF][n[M_EFF]++] = x->t_effective_ns - x->t_request_ns;
-				v[M_EFF_BOUND][n[M_EFF_BOUND]++] = x->eff_bound_ns;
+				/* 0: no bound known (an imported readback) */
+				if (x->eff_bound_ns)
+					v[M_EFF_BOUND][n[M_EFF_BOUND]++] = x->eff_bound_ns;
 			}
 			if (x->has_tp) {
 				/* Detected before the request: clamp, the bound says how far. */

@@ -12,6 +12,7 @@ int cmd_step(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 struct report_opts {
 	bool json;

@@ -186,7 +186,7 @@ static void write_csv(const struct analysis *a, FILE *f)
 		csv_u(f, x->has_req_exit, x->req_exit_ns);
 		csv_u(f, x->has_effective, x->t_effective_ns);
 		csv_u(f, x->has_effective, x->t_effective_ns - t);
-		csv_u(f, x->has_effective, x->eff_bound_ns);
+		csv_u(f, x->has_effective && x->eff_bound_ns, x->eff_bound_ns);
 		csv_u(f, x->has_tp, x->t_throughput_ns);
 		/* as in the report: a change point before the request counts as 0 */
 		csv_u(f, x->has_tp, x->t_throughput_ns > t ? x->t_throughput_ns - t : 0);

@@ -18,6 +18,7 @@ static const struct cmd {
 	{ "report", cmd_report, "stall statistics (p50/p95/p99/max) from a trace" },
 	{ "step", cmd_step, "drive timed frequency steps through settle.ko and record them" },
 	{ "export", cmd_export, "write a trace as CSV, JSON, a latency table or Perfetto" },
+	{ "import", cmd_import, "write a settle trace from a published dataset (jll)" },
 	{ "plot", cmd_plot, "draw a trace with gnuplot: CDFs, from-to heatmap, a timeline" },
 	{ "probe", cmd_probe, "measure the throughput probe alone (sample period, noise)" },
 	{ "help", cmd_help, "help on a command: settle help COMMAND" },

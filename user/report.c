@@ -244,7 +244,8 @@ static void json_report(const struct report *r, const struct report_opts *o,
 			json_opt_uint(w, "request_to_exit_ns", x->has_req_exit, x->req_exit_ns);
 			json_opt_uint(w, "effective_status", x->has_eff_event, x->eff_status);
 			json_opt_uint(w, "t_effective_ns", x->has_effective, x->t_effective_ns);
-			json_opt_uint(w, "effective_bound_ns", x->has_effective, x->eff_bound_ns);
+			json_opt_uint(w, "effective_bound_ns", x->has_effective && x->eff_bound_ns,
+				      x->eff_bound_ns);
 			json_opt_uint(w, "t_throughput_ns", x->has_tp, x->t_throughput_ns);
 			json_opt_uint(w, "detection_bound_ns", x->has_tp, x->tp_bound_ns);
 			json_opt_uint(w, "noise_floor_ns", x->has_tp, x->tp_noise_ns);
@@ -485,7 +486,9 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		text_dist(out, "driver call", &g->stall, why_missing(g, 0));
 		text_dist(out, "request->exit", &g->req_exit, why_missing(g, 1));
 		text_dist(out, "effective settle", &g->effective, why_missing(g, 2));
-		text_dist(out, "effective bound", &g->eff_bound, why_missing(g, 2));
+		text_dist(out, "effective bound", &g->eff_bound, g->effective.n ?
+			  "not known: imported readback without its polling interval" :
+			  why_missing(g, 2));
 		text_dist(out, "throughput settle", &g->throughput, why_missing(g, 3));
 		text_dist(out, "detection bound", &g->tp_bound, why_missing(g, 3));
 		text_dist(out, "noise floor", &g->noise, why_missing(g, 3));

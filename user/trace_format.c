@@ -117,6 +117,21 @@ static const struct trace_field_desc campaign_fields[] = {
 	[CA_WARMUP]		= { "warmup", 4 },	/* warm-up steps */
 };
 
+/* Imported probes' own samples (settle import), kept for their definitions. */
+#define E(i) [PS_END0 + (i)] = { "end_ns" #i, 8 }
+#define D(i) [PS_DUR0 + (i)] = { "dur_ns" #i, 4 }
+static const struct trace_field_desc probe_samples_fields[] = {
+	[PS_CPU]	= { "cpu", 4 },
+	[PS_N]		= { "n", 4 },		/* valid samples, 1..8 */
+	E(0), E(1), E(2), E(3), E(4), E(5), E(6), E(7),
+	D(0), D(1), D(2), D(3), D(4), D(5), D(6), D(7),
+};
+#undef E
+#undef D
+_Static_assert(ARRAY_SIZE(probe_samples_fields) == PS_DUR0 + TRACE_PROBE_SAMPLES_PER_EVENT &&
+	       ARRAY_SIZE(probe_samples_fields) <= TRACE_MAX_FIELDS,
+	       "probe_samples must fit trace_event.f[]");
+
 static const struct trace_event_desc events[] = {
 	{ TEV_CPUFREQ_PRE, "cpufreq_pre", ARRAY_SIZE(cpufreq_fields), cpufreq_fields },
 	{ TEV_CPUFREQ_POST, "cpufreq_post", ARRAY_SIZE(cpufreq_fields), cpufreq_fields },
@@ -130,6 +145,8 @@ static const struct trace_event_desc events[] = {
 	{ TEV_PROBE_INFO, "probe_info", ARRAY_SIZE(probe_info_fields), probe_info_fields },
 	{ TEV_PROBE_BINS, "probe_bins", ARRAY_SIZE(probe_bins_fields), probe_bins_fields },
 	{ TEV_CAMPAIGN, "campaign", ARRAY_SIZE(campaign_fields), campaign_fields },
+	{ TEV_PROBE_SAMPLES, "probe_samples", ARRAY_SIZE(probe_samples_fields),
+	  probe_samples_fields },
 };
 
 const struct trace_event_desc *trace_event_desc(uint32_t id)
