@@ -20,6 +20,7 @@ struct report_opts {
 	bool csv;
 	bool transitions;
 	bool whole;		/* analysis_finish(), not the streaming analyser */
+	bool jll;		/* --method jll */
 };
 
 /* The whole of `settle report` minus option parsing; prints to `out`. */

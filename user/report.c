@@ -6,6 +6,7 @@
 #include "analyze.h"
 #include "cmds.h"
 #include "insight.h"
+#include "jll.h"
 #include "json_writer.h"
 #include "stream.h"
 #include "trace.h"
@@ -13,7 +14,7 @@
 
 static const char report_usage[] =
 "Usage: settle report [--json [--pretty] | --csv] [--transitions] [--whole]\n"
-"                     TRACE_DIR\n"
+"                     [--method settle|jll] TRACE_DIR\n"
 "\n"
 "Summarise a trace written by `settle record`, `settle step` or\n"
 "`settle probe`.  PRE and POST events with the same transition id are\n"
@@ -61,6 +62,10 @@ static const char report_usage[] =
 "                  empty where not measured); with --json the rows, with\n"
 "                  cpu, id, bounds and flags, are added to the summary\n"
 "                  object as \"transitions\"\n"
+"  --method M      settle (default), or jll: the jetson-latency-lab\n"
+"                  harness's own stall and settle on an imported trace's\n"
+"                  probe samples, with settle's figures beside them\n"
+"                  (settle import --format jll; Documentation/import.rst)\n"
 "  --whole         load the whole trace into memory instead of streaming it\n"
 "                  (same results; memory then grows with the trace)\n"
 "  -h, --help      this text\n"
@@ -525,6 +530,30 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	      "  See Documentation/analysis.rst.\n", out);
 }
 
+static int report_jll(struct report *r, const struct report_opts *o, FILE *out)
+{
+	struct jll_result j;
+	char err[SETTLE_ERR_LEN];
+
+	if (jll_analyse(r->dir, &r->a, &j, err, sizeof(err))) {
+		p_err("%s", err);
+		return -1;
+	}
+	if (o->json) {
+		json_writer_t *w = jsonw_new(out);
+
+		if (w) {
+			jsonw_pretty(w, o->pretty);
+			jll_json(w, &r->a, &j);
+			jsonw_destroy(&w);
+		}
+	} else {
+		jll_text(out, &r->a, &j);
+	}
+	jll_free(&j);
+	return 0;
+}
+
 int report_run(const char *dir, const struct report_opts *o, FILE *out)
 {
 	struct report r = { .dir = dir };
@@ -553,7 +582,10 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 		goto out;
 	}
 
-	if (o->json)
+	if (o->jll) {
+		if (report_jll(&r, o, out))
+			goto out;
+	} else if (o->json)
 		json_report(&r, o, out);
 	else if (o->csv)
 		csv_report(&r, o, out);
@@ -578,6 +610,7 @@ int cmd_report(int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ "transitions", no_argument, NULL, 't' },
 		{ "whole", no_argument, NULL, 'W' },
+		{ "method", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -602,6 +635,14 @@ int cmd_report(int argc, char **argv)
 		case 'W':
 			o.whole = true;
 			break;
+		case 'M':
+			if (!strcmp(optarg, "jll")) {
+				o.jll = true;
+			} else if (strcmp(optarg, "settle")) {
+				p_err("--method: unknown method '%s' (settle, jll)", optarg);
+				return 1;
+			}
+			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 0;
@@ -609,6 +650,10 @@ int cmd_report(int argc, char **argv)
 			usage_hint("report");
 			return 1;
 		}
+	}
+	if (o.jll && (o.csv || o.transitions)) {
+		p_err("--method jll prints its own table: no --csv or --transitions");
+		return 1;
 	}
 	if (o.json && o.csv) {
 		p_err("--json and --csv cannot be combined");

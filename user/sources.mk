@@ -9,5 +9,5 @@ LIB_SRCS := util.c json_writer.c tpformat.c trace_format.c trace_writer.c \
 	trace_reader.c analyze.c report.c probe.c changepoint.c step_plan.c \
 	wstall.c export.c perfetto.c pbwriter.c plot.c \
 	insight.c levels.c stream.c \
-	import.c
+	import.c jll.c
 APP_SRCS := main.c record.c recorder.c probe_cmd.c step.c
