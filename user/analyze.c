@@ -524,6 +524,82 @@ void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p)
 		}
 }
 
+/*
+ * Each bin against its own level where the change point says which one it
+ * is, against the slower level inside the change point's bound (or
+ * everywhere, without a change point): a sample slower than both levels is
+ * a hiccup, one between them may be the transition itself.
+ */
+static struct ws_levels ws_levels_of(const struct cp_result *r, uint64_t t,
+				     const struct cp_params *p)
+{
+	struct ws_levels lv = { .before = r->pre_rate, .after = r->post_rate,
+				.t_lo = t, .t_hi = t + p->post_to_ns };
+
+	if (r->status == CP_OK) {
+		lv.t_lo = r->t_change_ns > r->bound_ns ? r->t_change_ns - r->bound_ns : 0;
+		lv.t_hi = r->t_change_ns + r->bound_ns;
+	}
+	return lv;
+}
+
+/* Returns true when the hiccup stands out of its noise floor, its bins in run. */
+static bool ws_measure(struct xition *x, const struct cp_series *ser, uint64_t t,
+		       const struct cp_params *p, const struct cp_result *r,
+		       size_t run[2])
+{
+	struct ws_levels lv = ws_levels_of(r, t, p);
+	struct ws_levels l0 = { .before = r->pre_rate, .after = r->pre_rate };
+
+	x->has_wstall = true;
+	x->wstall_ns = ws_lost_run(ser, t, t + p->post_to_ns, &lv, &run[0], &run[1]);
+	x->wstall_noise_ns = ws_lost_ns(ser, t > p->pre_ns ? t - p->pre_ns : 0, t, &l0);
+	return run[1] > run[0] && x->wstall_ns >= ser->bin_ns &&
+	       x->wstall_ns > 2 * x->wstall_noise_ns;
+}
+
+/*
+ * A hiccup is a step in cumulative work that the change point's hinge
+ * model does not have: the fit shifts the change to absorb it, by about
+ * lost work / level difference (tens of us for a 30 us stall between
+ * close levels).  The hiccup is measured on its own (workload stall), so
+ * the change point is fitted again with its bins filled up to their level,
+ * on a copy of the window.  The workload stall stays measured on the
+ * recorded bins, against the refit's levels.
+ */
+static void refit(struct xition *x, const struct cp_series *ser, uint64_t t,
+		  const struct cp_params *p, struct cp_result *r, const size_t run[2])
+{
+	uint64_t lo = t > p->pre_ns ? t - p->pre_ns : 0, a, b;
+	struct ws_levels lv = ws_levels_of(r, t, p);
+	struct cp_series c;
+	struct cp_result r2;
+	size_t run2[2];
+	uint32_t *w;
+
+	a = lo > ser->t0_ns ? (lo - ser->t0_ns) / ser->bin_ns : 0;
+	b = (t + p->post_to_ns - ser->t0_ns) / ser->bin_ns + 2;
+	if (b > ser->n)
+		b = ser->n;
+	if (a >= b || run[0] < a || run[1] > b || !(w = malloc((b - a) * sizeof(*w))))
+		return;
+	memcpy(w, ser->work + a, (b - a) * sizeof(*w));
+	for (size_t i = run[0]; i < run[1]; i++) {
+		double full = ws_level(ser, &lv, i) * ser->bin_ns;
+
+		if (w[i - a] < full)
+			w[i - a] = (uint32_t)(full + 0.5);
+	}
+	c = (struct cp_series){ .work = w, .n = b - a, .t0_ns = ser->t0_ns + a * ser->bin_ns,
+				.bin_ns = ser->bin_ns };
+	if (!cp_detect(&c, t, p, &r2) && r2.status != CP_NO_DATA && r2.pre_rate > 0 &&
+	    r2.post_rate > 0) {
+		*r = r2;
+		ws_measure(x, ser, t, p, r, run2);
+	}
+	free(w);
+}
+
 void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg)
 {
 	struct xition *x = &a->x[i];
@@ -531,6 +607,7 @@ void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg
 	struct cp_series ser;
 	struct cp_result r;
 	uint64_t t = x->t_request_ns;
+	size_t run[2];
 
 	analysis_windows(a, i, &p);
 	if (p.post_to_ns <= p.post_from_ns || p.pre_ns < 2ULL * sg->bin_ns) {
@@ -547,26 +624,9 @@ void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg
 		x->flags |= XF_PROBE_NO_DATA;
 		return;
 	}
-	/*
-	 * Each bin against its own level where the change point says which
-	 * one it is, against the slower level inside the change point's
-	 * bound (or everywhere, without a change point): a sample slower
-	 * than both levels is a hiccup, one between them may be the
-	 * transition itself.
-	 */
-	if (r.status != CP_NO_DATA && r.pre_rate > 0 && r.post_rate > 0) {
-		struct ws_levels lv = { .before = r.pre_rate, .after = r.post_rate,
-					.t_lo = t, .t_hi = t + p.post_to_ns };
-		struct ws_levels l0 = { .before = r.pre_rate, .after = r.pre_rate };
-
-		if (r.status == CP_OK) {
-			lv.t_lo = r.t_change_ns > r.bound_ns ? r.t_change_ns - r.bound_ns : 0;
-			lv.t_hi = r.t_change_ns + r.bound_ns;
-		}
-		x->has_wstall = true;
-		x->wstall_ns = ws_lost_ns(&ser, t, t + p.post_to_ns, &lv);
-		x->wstall_noise_ns = ws_lost_ns(&ser, t > p.pre_ns ? t - p.pre_ns : 0, t, &l0);
-	}
+	if (r.status != CP_NO_DATA && r.pre_rate > 0 && r.post_rate > 0 &&
+	    ws_measure(x, &ser, t, &p, &r, run))
+		refit(x, &ser, t, &p, &r, run);
 	switch (r.status) {
 	case CP_OK:
 		x->has_tp = true;

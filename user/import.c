@@ -418,10 +418,11 @@ static uint64_t first_write(const char *dir, const char *name)
 {
 	FILE *f = open_in(dir, name);
 	char buf[512], *fl[8];
-	uint64_t t = UINT64_MAX;
+	uint64_t t;
 
-	if (f && fgets(buf, sizeof(buf), f) && fgets(buf, sizeof(buf), f) &&
-	    split(buf, fl, 8) == 8 && parse_uint(fl[4], UINT64_MAX, &t))
+	/* unreadable here: last; import_pair() then says what is wrong */
+	if (!f || !fgets(buf, sizeof(buf), f) || !fgets(buf, sizeof(buf), f) ||
+	    split(buf, fl, 8) != 8 || parse_uint(fl[4], UINT64_MAX, &t))
 		t = UINT64_MAX;
 	if (f)
 		fclose(f);
@@ -441,7 +442,7 @@ static int cmp_pair(const void *a, const void *b)
 static uint32_t probe_cpu(const char *dir)
 {
 	FILE *f = open_in(dir, "meta.json");
-	char buf[4096];
+	char buf[4096], *p;
 	uint32_t cpu = 0;
 	size_t n;
 
@@ -450,8 +451,7 @@ static uint32_t probe_cpu(const char *dir)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = 0;
 	fclose(f);
-	char *p = strstr(buf, "\"probe_cpu\"");
-
+	p = strstr(buf, "\"probe_cpu\"");
 	if (p && (p = strchr(p, ':'))) {
 		unsigned long v;
 
@@ -461,6 +461,45 @@ static uint32_t probe_cpu(const char *dir)
 			cpu = (uint32_t)v;
 	}
 	return cpu;
+}
+
+/*
+ * The source's license and notices go with what is derived from it, as
+ * dotfiles: CTF readers take every other regular file for a data stream.
+ */
+static int copy_notices(const char *dir, const char *out)
+{
+	static const char *const names[] = { "LICENSE", "NOTICE", "NOTICE.upstream", "README.md" };
+	char path[4096], buf[65536];
+	int ret = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !ret; i++) {
+		FILE *in = open_in(dir, names[i]), *o;
+		size_t n;
+
+		if (!in)
+			continue;
+		snprintf(path, sizeof(path), "%s/.source-%s", out, names[i]);
+		o = fopen(path, "w");
+		if (!o) {
+			p_err("cannot create '%s': %s", path, strerror(errno));
+			fclose(in);
+			return -1;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			if (fwrite(buf, 1, n, o) != n)
+				break;
+		if (ferror(in) || ferror(o)) {
+			p_err("copying %s/%s to '%s' failed", dir, names[i], path);
+			ret = -1;
+		}
+		fclose(in);
+		if (fclose(o) && !ret) {
+			p_err("writing '%s' failed", path);
+			ret = -1;
+		}
+	}
+	return ret;
 }
 
 static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool force)
@@ -525,7 +564,7 @@ static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool fo
 		if (import_probe(&m, dir, probe))
 			goto close;
 	}
-	ret = 0;
+	ret = copy_notices(dir, out) ? 1 : 0;
 close:
 	if (trace_writer_close(m.w)) {
 		p_err("closing the trace '%s' failed", out);

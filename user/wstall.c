@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "wstall.h"
 
-uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
-		    const struct ws_levels *lv)
+double ws_level(const struct cp_series *s, const struct ws_levels *lv, size_t i)
+{
+	uint64_t t0 = s->t0_ns + i * s->bin_ns;
+	double slow = lv->before < lv->after ? lv->before : lv->after;
+
+	return t0 + s->bin_ns <= lv->t_lo ? lv->before : t0 >= lv->t_hi ? lv->after : slow;
+}
+
+uint64_t ws_lost_run(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
+		     const struct ws_levels *lv, size_t *i0, size_t *i1)
 {
 	double cur = 0, best = 0;
 	double slow = lv->before < lv->after ? lv->before : lv->after;
+	size_t start = 0;
 	uint64_t a, b;
 
+	*i0 = *i1 = 0;
 	if (!(slow > 0) || !s->bin_ns || t_to <= t_from || t_to <= s->t0_ns)
 		return 0;
 	/* The bin holding t_from counts: a hiccup right at the request is
@@ -23,17 +33,26 @@ uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
 	 * measure it.
 	 */
 	for (uint64_t i = a; i < b; i++) {
-		uint64_t t0 = s->t0_ns + i * s->bin_ns;
-		double level = t0 + s->bin_ns <= lv->t_lo ? lv->before :
-			       t0 >= lv->t_hi ? lv->after : slow;
-
-		cur += (double)s->bin_ns - (double)s->work[i] / level;
-		if (cur < 0)
+		if (cur <= 0) {
 			cur = 0;
-		if (cur > best)
+			start = i;
+		}
+		cur += (double)s->bin_ns - (double)s->work[i] / ws_level(s, lv, i);
+		if (cur > best) {
 			best = cur;
+			*i0 = start;
+			*i1 = i + 1;
+		}
 	}
 	if (best >= 1.8e19)
 		return UINT64_MAX;
 	return (uint64_t)(best + 0.5);
+}
+
+uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
+		    const struct ws_levels *lv)
+{
+	size_t i0, i1;
+
+	return ws_lost_run(s, t_from, t_to, lv, &i0, &i1);
 }

@@ -7,6 +7,7 @@
 #ifndef SETTLE_WSTALL_H
 #define SETTLE_WSTALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "changepoint.h"
 
@@ -30,5 +31,10 @@ struct ws_levels {
  */
 uint64_t ws_lost_ns(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
 		    const struct ws_levels *lv);
+/* The same, also giving the run's bins [*i0, *i1) (empty when 0). */
+uint64_t ws_lost_run(const struct cp_series *s, uint64_t t_from, uint64_t t_to,
+		     const struct ws_levels *lv, size_t *i0, size_t *i1);
+/* The level ws_lost_ns() holds bin i to. */
+double ws_level(const struct cp_series *s, const struct ws_levels *lv, size_t i);
 
 #endif /* SETTLE_WSTALL_H */
