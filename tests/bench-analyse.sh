@@ -15,14 +15,12 @@ small=${BENCH_TRANSITIONS:-500}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# run CMD...: wall seconds and the child's peak RSS (KiB), from getrusage.
+# run CMD...: wall seconds and peak RSS (KiB), by GNU time (Debian's
+# `time`): a Python parent would count its own pages in the child's
+# ru_maxrss up to the exec.
 run() {
-	/usr/bin/python3 - "$@" <<'PYEOF'
-import resource, subprocess, sys, time
-t = time.monotonic()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print("%.3f %d" % (time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-PYEOF
+	/usr/bin/time -f "%e %M" -o "$tmp/time" "$@" >/dev/null
+	cat "$tmp/time"
 }
 
 echo "== analyser: settle report on synthetic campaigns (native, this machine)"
@@ -40,3 +38,14 @@ for k in 1 4; do
 done
 awk -v a="${rss[1]}" -v b="${rss[4]}" 'BEGIN {
 	printf "  peak RSS ratio, 4x trace / 1x trace: %.2f (1.00: bounded by the window; 4.00: grows with the trace)\n", b / a }'
+
+echo "== import: settle import --format jll of generated probe files (native)"
+mkdir "$tmp/jll"
+/usr/bin/python3 "$top/tests/import/mkjll.py" "$tmp/jll" "${BENCH_JLL_TRANSITIONS:-100}" 1
+bytes=$(cat "$tmp/jll"/*.probe.csv | wc -c)
+read -r secs kib < <(run "$settle" import --format jll "$tmp/jll" -o "$tmp/jll.trace")
+awk -v b="$bytes" -v s="$secs" -v r="$kib" 'BEGIN {
+	printf "  %.1f MB of probe CSV: %.2f s, %.1f MB/s, peak RSS %.1f MB\n", b / 1e6, s, b / 1e6 / s, r / 1024 }'
+read -r secs kib < <(run "$settle" report --method jll "$tmp/jll.trace")
+awk -v s="$secs" -v r="$kib" 'BEGIN {
+	printf "  settle report --method jll on it: %.2f s, peak RSS %.1f MB\n", s, r / 1024 }'

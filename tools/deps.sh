@@ -17,6 +17,8 @@ pkgs=(
 	libcmocka-dev babeltrace2 python3
 	# export and plot checks: Perfetto schema decode, pandas, gnuplot
 	protobuf-compiler python3-pandas gnuplot-nox
+	# make bench: peak RSS
+	time
 	# VM test bed
 	qemu-system-x86 qemu-system-arm cpio gzip xz-utils zstd
 )
