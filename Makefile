@@ -21,6 +21,8 @@ help:
 	@echo '  test           unit tests + VM end-to-end tests (x86_64 and arm64)'
 	@echo '  demo           a campaign on the simulated board (arm64 VM), into demo-out/'
 	@echo '  bench          probe sample period and module overhead, side by side'
+	@echo '  install        settle, settle(1) and the docs (PREFIX=$(PREFIX), DESTDIR)'
+	@echo '  install-dkms   settle.ko source for DKMS into DESTDIR/usr/src/settle-<version>'
 
 modules:
 	@test -d "$(KDIR)" || { echo "settle: no kernel build tree at KDIR=$(KDIR);" \
@@ -44,6 +46,8 @@ demo: deps
 
 bench: deps
 	@tests/bench.sh
+
+include tools/install.mk
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

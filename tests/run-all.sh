@@ -35,6 +35,7 @@ stage unit make -s -C tests/unit check
 stage checkpatch tools/checkpatch.sh
 stage export tests/export/run.sh
 stage import tests/import/run.sh
+stage packaging tests/packaging.sh
 # Compile tests for the kernels users run that the VM tests do not boot:
 # 5.10 (JetPack 5's line, from bullseye) and 6.12 (bookworm-backports).
 build_kernels() {

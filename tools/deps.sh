@@ -19,6 +19,8 @@ pkgs=(
 	protobuf-compiler python3-pandas gnuplot-nox
 	# make bench: peak RSS
 	time
+	# packaging: dkms.conf is built with Debian's dkms
+	dkms
 	# VM test bed
 	qemu-system-x86 qemu-system-arm cpio gzip xz-utils zstd
 )
