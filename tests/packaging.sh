@@ -8,9 +8,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-fails=0
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; fails=$((fails + 1)); }
+# shellcheck source=tests/stage-lib.sh
+. tests/stage-lib.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

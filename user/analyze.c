@@ -6,15 +6,8 @@
 
 static int push(void **arr, size_t *n, size_t *cap, size_t sz, const void *item)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		void *p = realloc(*arr, ncap * sz);
-
-		if (!p)
-			return -1;
-		*arr = p;
-		*cap = ncap;
-	}
+	if (grow_array(arr, cap, *n + 1, sz))
+		return -1;
 	memcpy((char *)*arr + *n * sz, item, sz);
 	(*n)++;
 	return 0;

@@ -8,8 +8,10 @@
 #include <unistd.h>
 #include "analyze.h"
 #include "cmds.h"
+#include "insight.h"
 #include "json_writer.h"
 #include "perfetto.h"
+#include "stream.h"
 #include "trace.h"
 #include "util.h"
 
@@ -138,12 +140,8 @@ static int load(const char *dir, struct analysis *a)
 	char err[SETTLE_ERR_LEN];
 
 	analysis_init(a);
-	if (trace_read_dir(dir, &ti, analysis_add, a, &res, err, sizeof(err))) {
+	if (analysis_read_whole(dir, a, &ti, &res, err, sizeof(err))) {
 		p_err("%s", err);
-		return -1;
-	}
-	if (analysis_finish(a)) {
-		p_err("analysing '%s': out of memory", dir);
 		return -1;
 	}
 	return 0;
@@ -275,10 +273,7 @@ static void write_ltable_json(const struct analysis *a, FILE *f)
 		const struct pair_stats *g = &a->g[i];
 
 		jsonw_start_object(w);
-		jsonw_string_field(w, "domain", g->domain);
-		jsonw_uint_field(w, "from_khz", g->from_khz);
-		jsonw_uint_field(w, "to_khz", g->to_khz);
-		jsonw_string_field(w, "direction", direction(g->from_khz, g->to_khz));
+		json_pair_key(w, g->domain, g->from_khz, g->to_khz);
 		jsonw_uint_field(w, "n", g->n);
 		for (size_t m = 0; m < ARRAY_SIZE(lt_metrics); m++) {
 			const struct dist *d = lt_dist(g, m);

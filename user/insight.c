@@ -125,15 +125,8 @@ static int clusters(const struct analysis *a, struct insight *in)
 
 static int add_ux(struct insight *in, const struct insight_ux *u)
 {
-	if (in->nux == in->cap_ux) {
-		size_t ncap = in->cap_ux ? 2 * in->cap_ux : 64;
-		void *p = realloc(in->ux, ncap * sizeof(*in->ux));
-
-		if (!p)
-			return -1;
-		in->ux = p;
-		in->cap_ux = ncap;
-	}
+	if (grow_array((void **)&in->ux, &in->cap_ux, in->nux + 1, sizeof(*in->ux)))
+		return -1;
 	in->ux[in->nux++] = *u;
 	return 0;
 }
@@ -343,6 +336,14 @@ void insight_text(FILE *out, const struct analysis *a, const struct insight *in)
 			fprintf(out, "limits now %u..%u kHz\n", u->a_khz, u->b_khz);
 	}
 	fputc('\n', out);
+}
+
+void json_pair_key(json_writer_t *w, const char *domain, uint32_t from_khz, uint32_t to_khz)
+{
+	jsonw_string_field(w, "domain", domain);
+	jsonw_uint_field(w, "from_khz", from_khz);
+	jsonw_uint_field(w, "to_khz", to_khz);
+	jsonw_string_field(w, "direction", direction(from_khz, to_khz));
 }
 
 static void json_ratio(json_writer_t *w, const char *name, uint64_t num, uint64_t den)

@@ -50,6 +50,9 @@ const char *insight_metric_name(unsigned int m);
 /* The rates of one domain's pairs, ascending, at most max; returns how many. */
 size_t insight_rates(const struct analysis *a, const char *dom, uint32_t *r, size_t max);
 const char *insight_ux_kind(enum ux_kind k);
+/* The keys every per-pair JSON object starts with: domain, from_khz,
+ * to_khz, direction. */
+void json_pair_key(json_writer_t *w, const char *domain, uint32_t from_khz, uint32_t to_khz);
 void insight_text(FILE *out, const struct analysis *a, const struct insight *in);
 void insight_json(json_writer_t *w, const struct analysis *a, const struct insight *in);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
+#include "insight.h"
 #include "jll.h"
 #include "trace.h"
 #include "util.h"
@@ -78,16 +79,9 @@ static size_t window(struct jctx *c, const struct jbuf *b, uint64_t lo, uint64_t
 	for (size_t i = b->head; i < b->n && b->s[i].end < hi; i++) {
 		if (b->s[i].end < lo)
 			continue;
-		if (k == c->tmpcap) {
-			size_t ncap = c->tmpcap ? 2 * c->tmpcap : 4096;
-			double *p = realloc(c->tmp, ncap * sizeof(*p));
-
-			if (!p) {
-				c->oom = true;
-				return 0;
-			}
-			c->tmp = p;
-			c->tmpcap = ncap;
+		if (grow_array((void **)&c->tmp, &c->tmpcap, k + 1, sizeof(*c->tmp))) {
+			c->oom = true;
+			return 0;
 		}
 		c->tmp[k++] = b->s[i].dur;
 	}
@@ -205,15 +199,8 @@ static int on_event(const struct trace_event *ev, void *ctx)
 		/* the windows need samples in time order, as import writes them */
 		if (b->n && s.end < b->s[b->n - 1].end)
 			continue;
-		if (b->n == b->cap) {
-			size_t ncap = b->cap ? 2 * b->cap : 65536;
-			void *p = realloc(b->s, ncap * sizeof(*b->s));
-
-			if (!p)
-				return -1;
-			b->s = p;
-			b->cap = ncap;
-		}
+		if (grow_array((void **)&b->s, &b->cap, b->n + 1, sizeof(*b->s)))
+			return -1;
 		b->s[b->n++] = s;
 		c->samples++;
 	}
@@ -391,10 +378,7 @@ void jll_json(json_writer_t *w, const struct analysis *a, const struct jll_resul
 		if (!g)
 			continue;
 		jsonw_start_object(w);
-		jsonw_string_field(w, "domain", p->domain);
-		jsonw_uint_field(w, "from_khz", p->from_khz);
-		jsonw_uint_field(w, "to_khz", p->to_khz);
-		jsonw_string_field(w, "direction", direction(p->from_khz, p->to_khz));
+		json_pair_key(w, p->domain, p->from_khz, p->to_khz);
 		jsonw_uint_field(w, "n", p->n);
 		jsonw_uint_field(w, "dropped", p->dropped);
 		jsonw_uint_field(w, "settle_n", p->n_settle);

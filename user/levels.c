@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "levels.h"
+#include "util.h"
 
 void level_det_start(struct level_det *d, uint32_t cpu, uint64_t t0_ns, uint32_t bin_ns)
 {
@@ -30,15 +31,8 @@ static bool shifted(double a, double b)
 
 static int push(struct levels *out, const struct level_change *c)
 {
-	if (out->n == out->cap) {
-		size_t ncap = out->cap ? 2 * out->cap : 32;
-		void *p = realloc(out->lc, ncap * sizeof(*out->lc));
-
-		if (!p)
-			return -1;
-		out->lc = p;
-		out->cap = ncap;
-	}
+	if (grow_array((void **)&out->lc, &out->cap, out->n + 1, sizeof(*out->lc)))
+		return -1;
 	out->lc[out->n++] = *c;
 	return 0;
 }

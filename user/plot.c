@@ -16,6 +16,7 @@
 #include "analyze.h"
 #include "cmds.h"
 #include "insight.h"
+#include "stream.h"
 #include "trace.h"
 #include "util.h"
 
@@ -390,12 +391,8 @@ static int plot_run(const char *trace, const char *dir, bool by_id, uint64_t id,
 	int ret = 1;
 
 	analysis_init(&a);
-	if (trace_read_dir(trace, &ti, analysis_add, &a, &res, err, sizeof(err))) {
+	if (analysis_read_whole(trace, &a, &ti, &res, err, sizeof(err))) {
 		p_err("%s", err);
-		goto out;
-	}
-	if (analysis_finish(&a)) {
-		p_err("analysing '%s': out of memory", trace);
 		goto out;
 	}
 	nd = domains(&a, dom, ARRAY_SIZE(dom));

@@ -206,10 +206,7 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		const struct pair_stats *g = &a->g[i];
 
 		jsonw_start_object(w);
-		jsonw_string_field(w, "domain", g->domain);
-		jsonw_uint_field(w, "from_khz", g->from_khz);
-		jsonw_uint_field(w, "to_khz", g->to_khz);
-		jsonw_string_field(w, "direction", direction(g->from_khz, g->to_khz));
+		json_pair_key(w, g->domain, g->from_khz, g->to_khz);
 		jsonw_uint_field(w, "n", g->n);
 		jsonw_uint_field(w, "warmup", g->warmup);
 		json_dist(w, "driver_call_us", &g->stall);
@@ -561,16 +558,9 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 	int ret = 1;
 
 	analysis_init(&r.a);
-	if (!o->whole) {
-		if (analysis_stream(dir, &r.a, &r.ti, &r.res, err, sizeof(err))) {
-			p_err("%s", err);
-			goto out;
-		}
-	} else if (trace_read_dir(dir, &r.ti, analysis_add, &r.a, &r.res, err, sizeof(err))) {
+	if ((o->whole ? analysis_read_whole : analysis_stream)(dir, &r.a, &r.ti, &r.res, err,
+							       sizeof(err))) {
 		p_err("%s", err);
-		goto out;
-	} else if (analysis_finish(&r.a)) {
-		p_err("analysing '%s': out of memory", dir);
 		goto out;
 	}
 	/* The lost events and the packet counter should agree; trust the larger. */

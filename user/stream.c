@@ -40,15 +40,8 @@ static struct sbuf *buf_of(struct stream *s, uint32_t cpu, bool create)
 			return &s->b[i];
 	if (!create)
 		return NULL;
-	if (s->nb == s->capb) {
-		size_t ncap = s->capb ? 2 * s->capb : 4;
-		void *p = realloc(s->b, ncap * sizeof(*s->b));
-
-		if (!p)
-			return NULL;
-		s->b = p;
-		s->capb = ncap;
-	}
+	if (grow_array((void **)&s->b, &s->capb, s->nb + 1, sizeof(*s->b)))
+		return NULL;
 	memset(&s->b[s->nb], 0, sizeof(s->b[0]));
 	s->b[s->nb].cpu = cpu;
 	return &s->b[s->nb++];
@@ -172,18 +165,8 @@ static int pass2(const struct trace_event *ev, void *ctx)
 		b->n = 0;
 		level_det_start(&b->det, b->cpu, t0, bin);
 	}
-	if (b->n + n > b->cap) {
-		size_t ncap = b->cap ? 2 * b->cap : 8192;
-		void *p;
-
-		while (ncap < b->n + n)
-			ncap *= 2;
-		p = realloc(b->w, ncap * sizeof(*b->w));
-		if (!p)
-			return -1;
-		b->w = p;
-		b->cap = ncap;
-	}
+	if (grow_array((void **)&b->w, &b->cap, b->n + n, sizeof(*b->w)))
+		return -1;
 	for (uint32_t k = 0; k < n; k++) {
 		b->w[b->n++] = (uint32_t)ev->f[PB_W0 + k];
 		if (level_det_bin(&b->det, b->w[b->n - 1], &s->a->levels))
@@ -214,15 +197,8 @@ static int assign(struct stream *s)
 			x->flags |= XF_PROBE_NO_DATA;
 			continue;
 		}
-		if (b->nq == b->capq) {
-			size_t ncap = b->capq ? 2 * b->capq : 64;
-			void *p = realloc(b->q, ncap * sizeof(*b->q));
-
-			if (!p)
-				return -1;
-			b->q = p;
-			b->capq = ncap;
-		}
+		if (grow_array((void **)&b->q, &b->capq, b->nq + 1, sizeof(*b->q)))
+			return -1;
 		b->q[b->nq++] = i;
 	}
 	return 0;
@@ -263,4 +239,16 @@ out:
 	}
 	free(s.b);
 	return ret;
+}
+
+int analysis_read_whole(const char *dir, struct analysis *a, struct trace_info *ti,
+			struct trace_stream_result *res, char *err, size_t errlen)
+{
+	if (trace_read_dir(dir, ti, analysis_add, a, res, err, errlen))
+		return -1;
+	if (analysis_finish(a)) {
+		set_err(err, errlen, "analysing '%s': out of memory", dir);
+		return -1;
+	}
+	return 0;
 }

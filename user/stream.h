@@ -20,4 +20,11 @@
 int analysis_stream(const char *dir, struct analysis *a, struct trace_info *ti,
 		    struct trace_stream_result *res, char *err, size_t errlen);
 
+/*
+ * The whole-trace analysis with the same interface: every event kept
+ * (a->seg holds all bins, for the exporters that draw them).
+ */
+int analysis_read_whole(const char *dir, struct analysis *a, struct trace_info *ti,
+			struct trace_stream_result *res, char *err, size_t errlen);
+
 #endif /* SETTLE_STREAM_H */

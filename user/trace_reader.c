@@ -348,6 +348,25 @@ int trace_parse_stream(const uint8_t *buf, size_t len,
 	return parse_stream(buf, len, false, ti, cb, ctx, res, err, errlen);
 }
 
+/* An open descriptor of a regular file, or -errno (-EINVAL: not regular). */
+static int open_regular(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 static int read_file(const char *path, size_t limit, uint8_t **out, size_t *outlen)
 {
 	struct stat st;
@@ -355,17 +374,9 @@ static int read_file(const char *path, size_t limit, uint8_t **out, size_t *outl
 	size_t got = 0;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path, &st);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out;
-	}
+		return fd;
 	if ((uint64_t)st.st_size > limit) {
 		ret = -EFBIG;
 		goto out;
@@ -402,20 +413,12 @@ static int map_file(const char *path, uint8_t **out, size_t *outlen, bool *mappe
 {
 	struct stat st;
 	void *p;
-	int fd, ret = 0;
+	int fd;
 
 	*mapped = false;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path, &st);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out;
-	}
+		return fd;
 	if (!st.st_size || (uint64_t)st.st_size > SIZE_MAX / 2) {
 		close(fd);
 		return read_file(path, SIZE_MAX / 2, out, outlen);
@@ -429,9 +432,8 @@ static int map_file(const char *path, uint8_t **out, size_t *outlen, bool *mappe
 	*out = p;
 	*outlen = (size_t)st.st_size;
 	*mapped = true;
-out:
-	close(fd);
-	return ret;
+	close(fd);		/* the mapping stays */
+	return 0;
 }
 
 /* CTF: every regular file except metadata and dotfiles is a stream. */

@@ -12,15 +12,8 @@ top=$PWD
 PY=/usr/bin/python3
 SETTLE=${SETTLE:-$top/user/settle}
 N=40
-fails=0
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; fails=$((fails + 1)); }
-check() {	# check NAME CMD...: PASS if CMD succeeds
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -5)"; fi
-}
+# shellcheck source=tests/stage-lib.sh
+. tests/stage-lib.sh
 
 make -s -C user >/dev/null || { fail export-build "make -C user"; exit 1; }
 make -s -C tests/export >/dev/null || { fail export-build "make -C tests/export"; exit 1; }
@@ -236,32 +229,19 @@ if grep -q 'transition 7:' "$tmp/fig7/plot.gp" && ! compgen -G "$tmp/fig7/*.png"
 else
 	fail plot-no-render-and-id "plot.gp lacks transition 7, or PNGs were drawn"
 fi
-"$SETTLE" plot --transition 9999 -o "$tmp/fig9" "$tmp/trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 1 ] && grep -q "no transition with id 9999" "$tmp/err"; then
+expect_fail plot-refuses-unknown-transition "no transition with id 9999" \
+	"$SETTLE" plot --transition 9999 -o "$tmp/fig9" "$tmp/trace" &&
 	pass plot-refuses-unknown-transition
-else
-	fail plot-refuses-unknown-transition "rc $rc: $(cat "$tmp/err")"
-fi
-PATH=/nonexistent "$SETTLE" plot -o "$tmp/fig-nognuplot" "$tmp/trace" 2>"$tmp/err"
-rc=$?
-if [ $rc -eq 1 ] && grep -q "cannot run gnuplot" "$tmp/err"; then
+expect_fail plot-says-gnuplot-missing "cannot run gnuplot" \
+	env PATH=/nonexistent "$SETTLE" plot -o "$tmp/fig-nognuplot" "$tmp/trace" &&
 	pass plot-says-gnuplot-missing
-else
-	fail plot-says-gnuplot-missing "rc $rc: $(cat "$tmp/err")"
-fi
 
 # Failures: non-zero exit, a message, and no output file left behind.
-refuse() {	# refuse NAME EXPECT-IN-STDERR OUTFILE ARGS...
-	local name=$1 want=$2 out=$3 rc
+refuse() {	# refuse NAME WANT-IN-STDERR LEFTOVER ARGS...: and no LEFTOVER* file
+	local name=$1 want=$2 out=$3
 	shift 3
-	"$SETTLE" export "$@" >/dev/null 2>"$tmp/err"
-	rc=$?
-	if [ $rc -ne 1 ]; then
-		fail "$name" "exit status $rc, expected 1"
-	elif ! grep -q -- "$want" "$tmp/err"; then
-		fail "$name" "stderr lacks '$want': $(cat "$tmp/err")"
-	elif [ -n "$out" ] && compgen -G "$out*" >/dev/null; then
+	expect_fail "$name" "$want" "$SETTLE" export "$@" || return 0
+	if [ -n "$out" ] && compgen -G "$out*" >/dev/null; then
 		fail "$name" "left $(compgen -G "$out*" | head -1) behind"
 	else
 		pass "$name"

@@ -16,15 +16,8 @@ top=$PWD
 PY=/usr/bin/python3
 SETTLE=${SETTLE:-$top/user/settle}
 SHARED=${SETTLE_SHARED_DATA:-$top/../shared/data/orin-nano-transitions}
-fails=0
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1${2:+: $2}"; fails=$((fails + 1)); }
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then pass "$name"; echo "$out" | sed 's/^/  /'; else fail "$name" "$(echo "$out" | tail -8)"; fi
-}
+# shellcheck source=tests/stage-lib.sh
+. tests/stage-lib.sh
 
 make -s -C user >/dev/null || { fail import-build; exit 1; }
 tmp=$(mktemp -d)
@@ -128,17 +121,9 @@ else
 fi
 
 refuse() {	# refuse NAME WANT-IN-STDERR ARGS...
-	local name=$1 want=$2 rc
+	local name=$1 want=$2
 	shift 2
-	"$SETTLE" import "$@" >/dev/null 2>"$tmp/err"
-	rc=$?
-	if [ $rc -ne 1 ]; then
-		fail "$name" "exit status $rc, expected 1"
-	elif ! grep -q -- "$want" "$tmp/err"; then
-		fail "$name" "stderr lacks '$want': $(cat "$tmp/err")"
-	else
-		pass "$name"
-	fi
+	expect_fail "$name" "$want" "$SETTLE" import "$@" && pass "$name"
 }
 mkdir "$tmp/bad1" "$tmp/bad2" "$tmp/bad3"
 head -5 "$tmp/jll/cpu_1728000_729600.csv" | sed '4s/,down,/,sideways,/' >"$tmp/bad1/cpu_1728000_729600.csv"

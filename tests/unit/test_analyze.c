@@ -7,19 +7,6 @@
 #include "helpers.h"
 #include "util.h"
 
-static void feed_cf(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
-		    uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
-{
-	struct trace_event ev = { .desc = trace_event_desc(id), .ts_ns = ts };
-
-	ev.f[CF_ID] = xid;
-	ev.f[CF_TS_NS] = ts;
-	ev.f[CF_CPU] = cpu;
-	ev.f[CF_OLD_KHZ] = old_khz;
-	ev.f[CF_NEW_KHZ] = new_khz;
-	assert_int_equal(analysis_add(&ev, a), 0);
-}
-
 static void feed_fq(struct analysis *a, uint64_t ts, uint32_t cpu, uint32_t khz)
 {
 	struct trace_event ev = { .desc = trace_event_desc(TEV_CPU_FREQUENCY), .ts_ns = ts };
@@ -442,6 +429,18 @@ static char *make_full_trace_h(bool hiccups)
 	return dir;
 }
 
+/* The whole-trace analysis of dir into a, asserting it worked. */
+static void load_trace(const char *dir, struct analysis *a)
+{
+	struct trace_info ti;
+	struct trace_stream_result res;
+	char err[SETTLE_ERR_LEN];
+
+	analysis_init(a);
+	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, a, &res, err, sizeof(err)), 0);
+	assert_int_equal(analysis_finish(a), 0);
+}
+
 static char *make_full_trace(void)
 {
 	return make_full_trace_h(false);
@@ -452,15 +451,10 @@ static void test_report_full(void **state)
 	struct report_opts o = { .json = true };
 	char *dir = make_full_trace(), *out;
 	struct analysis a;
-	struct trace_info ti;
-	struct trace_stream_result res;
-	char err[SETTLE_ERR_LEN];
 	int rc;
 
 	(void)state;
-	analysis_init(&a);
-	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, &a, &res, err, sizeof(err)), 0);
-	assert_int_equal(analysis_finish(&a), 0);
+	load_trace(dir, &a);
 	assert_int_equal(a.nx, 2);
 	assert_int_equal(a.steps, 3);
 	assert_int_equal(a.steps_warmup, 1);
@@ -533,15 +527,10 @@ static void test_workload_stall(void **state)
 	struct report_opts o = { .json = true };
 	char *dir = make_full_trace_h(true), *out;
 	struct analysis a;
-	struct trace_info ti;
-	struct trace_stream_result res;
-	char err[SETTLE_ERR_LEN];
 	int rc;
 
 	(void)state;
-	analysis_init(&a);
-	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, &a, &res, err, sizeof(err)), 0);
-	assert_int_equal(analysis_finish(&a), 0);
+	load_trace(dir, &a);
 	assert_int_equal(a.nx, 2);
 	for (size_t i = 0; i < 2; i++) {
 		uint64_t truth = hiccup[i][1] - hiccup[i][0];

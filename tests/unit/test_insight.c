@@ -5,19 +5,6 @@
 #include "insight.h"
 #include "util.h"
 
-static void feed(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
-		 uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
-{
-	struct trace_event ev = { .desc = trace_event_desc(id), .ts_ns = ts };
-
-	ev.f[CF_ID] = xid;
-	ev.f[CF_TS_NS] = ts;
-	ev.f[CF_CPU] = cpu;
-	ev.f[CF_OLD_KHZ] = old_khz;
-	ev.f[CF_NEW_KHZ] = new_khz;
-	assert_int_equal(analysis_add(&ev, a), 0);
-}
-
 static const struct insight_cluster *find(const struct insight *in, unsigned int m)
 {
 	for (size_t i = 0; i < in->ncl; i++)
@@ -46,11 +33,11 @@ static void test_clustering(void **state)
 
 		if (i == 10 || i == 11 || i == 50 || i == 51 || i == 80 || i == 81)
 			us = 100;
-		feed(&a, TEV_CPUFREQ_PRE, id, t, 0, 614400, 1728000);
-		feed(&a, TEV_CPUFREQ_POST, id, t + us * 1000, 0, 614400, 1728000);
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, t, 0, 614400, 1728000);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, t + us * 1000, 0, 614400, 1728000);
 		id++;
-		feed(&a, TEV_CPUFREQ_PRE, id, t + 5000000, 1, 614400, 1728000);
-		feed(&a, TEV_CPUFREQ_POST, id, t + 5000000 + 10000, 1, 614400, 1728000);
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, t + 5000000, 1, 614400, 1728000);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, t + 5000000 + 10000, 1, 614400, 1728000);
 		id++;
 	}
 	assert_int_equal(analysis_finish(&a), 0);
