@@ -198,6 +198,16 @@ for t in trace utrace; do
 done
 if [ $same -eq 1 ]; then pass report-streaming-equals-whole; else fail report-streaming-equals-whole; fi
 
+# The demo's like-with-like table against the Orin reference, when present.
+ref=${SETTLE_SHARED_DATA:-$top/../shared/data/orin-nano-transitions}
+if [ -f "$ref/analysis_trans.txt" ]; then
+	check compare-reference sh -c "$PY tools/compare_reference.py --report '$tmp/report.json' \
+		--ref '$ref' | tee '$tmp/cmp.txt' | grep -c 'workload stall p50/p95 us' | grep -qx 4 &&
+		cat '$tmp/cmp.txt'"
+else
+	echo "SKIP: compare-reference: $ref not present"
+fi
+
 # settle plot: PNGs gnuplot really drew, from the same numbers as the CSV.
 check plot "$SETTLE" plot -o "$tmp/fig" "$tmp/trace"
 check plot-files $PY - "$tmp" <<'PYEOF'
