@@ -159,6 +159,16 @@ starts = collections.Counter(f for ev in events for f in ev[4])
 ends = collections.Counter(f for ev in events for f in ev[5])
 assert starts == ends and set(starts.values()) == {1}, (len(starts), len(ends))
 assert len(starts) == x.t_effective_ns.notna().sum() + x.t_throughput_ns.notna().sum()
+# trace_processor nests slices per track: on each, a BEGIN/END sequence in
+# time order must never go below depth 0 nor overlap (depth > 1)
+for name, (u, counter) in names.items():
+    if counter:
+        continue
+    depth = 0
+    for ts, ty, tr, *_ in sorted((e for e in events if e[2] == u), key=lambda e: (e[0], e[1] != "TYPE_SLICE_END")):
+        depth += {"TYPE_SLICE_BEGIN": 1, "TYPE_SLICE_END": -1}.get(ty, 0)
+        assert 0 <= depth <= 1, (name, ts, depth)
+    assert depth == 0, name
 tp = on("cpu1 probe throughput", "TYPE_COUNTER")
 assert len(tp) > 1000
 print("%d packets, %d tracks, %d flows" % (len(pk), len(tracks), len(starts)))
