@@ -16,7 +16,7 @@ pkgs=(
 	# unit tests and trace checks
 	libcmocka-dev babeltrace2 python3
 	# export and plot checks: Perfetto schema decode, pandas, gnuplot
-	protobuf-compiler python3-pandas gnuplot-nox
+	protobuf-compiler python3-pandas python3-jsonschema gnuplot-nox
 	# make bench: peak RSS
 	time
 	# packaging: dkms.conf is built with Debian's dkms

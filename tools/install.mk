@@ -19,7 +19,7 @@ install: user
 	$(INSTALL) -d $(BINDIR) $(MANDIR) $(DOCDIR)
 	$(INSTALL) -m 0755 user/settle $(BINDIR)/settle
 	$(INSTALL) -m 0644 Documentation/settle.1 $(MANDIR)/settle.1
-	$(INSTALL) -m 0644 README.md Documentation/*.rst $(DOCDIR)/
+	$(INSTALL) -m 0644 README.md Documentation/*.rst Documentation/report.schema.json $(DOCDIR)/
 
 install-dkms:
 	$(INSTALL) -d $(DKMSDIR)/kmod/uapi

@@ -71,6 +71,17 @@ for x in r["transitions"]:
     assert x["stall_ns"] == x["driver_call_ns"]
     assert x["workload_stall_ns"] is not None
 PYEOF
+check export-json-against-schema $PY - "$tmp" Documentation/report.schema.json <<'PYEOF'
+import sys, json, jsonschema
+d, schema = sys.argv[1], json.load(open(sys.argv[2]))
+jsonschema.Draft202012Validator.check_schema(schema)
+for f in ("r.json", "report.json"):
+    jsonschema.Draft202012Validator(schema).validate(json.load(open(d + "/" + f)))
+# and the schema can fail: a renamed key is caught
+bad = json.load(open(d + "/r.json"))
+bad["pairs"][0]["driver_call"] = bad["pairs"][0].pop("driver_call_us")
+assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
+PYEOF
 
 check export-latency-table "$SETTLE" export --format latency-table -o "$tmp/lt.csv" "$tmp/trace"
 check export-latency-table-json "$SETTLE" export --format latency-table-json -o "$tmp/lt.json" "$tmp/trace"
