@@ -24,6 +24,8 @@ help:
 	@echo '  fuzz           libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (tests/fuzz)'
 	@echo '  cuda           the GPU probe device code (skipped without nvcc; user embeds it)'
 	@echo '  gpu-check      on a machine with an NVIDIA GPU: settle probe gpu, both kinds'
+	@echo '  install        settle, settle(1) and the docs (PREFIX=$(PREFIX), DESTDIR)'
+	@echo '  install-dkms   settle.ko source for DKMS into DESTDIR/usr/src/settle-<version>'
 
 modules:
 	@test -d "$(KDIR)" || { echo "settle: no kernel build tree at KDIR=$(KDIR);" \
@@ -57,6 +59,7 @@ bench: deps
 FUZZ_SECONDS ?= 30
 fuzz: deps
 	@$(MAKE) -s -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+include tools/install.mk
 
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -2,7 +2,8 @@
 # make bench: numbers that are ratios measured side by side in one run, so
 # a noisy machine skews both sides alike.
 #   1. the CPU probe's sample period, on this machine, natively;
-#   2. settle's overhead on the transition path: sysfs-driven transitions
+#   2. the analyser's throughput and peak RSS (tests/bench-analyse.sh);
+#   3. settle's overhead on the transition path: sysfs-driven transitions
 #      timed in one VM boot without settle.ko, then with settle.ko and its
 #      recorder (x86_64 and arm64 guests under TCG).
 set -euo pipefail
@@ -12,6 +13,7 @@ settle=$top/build/host/settle
 
 echo "== probe sample period (native, this machine)"
 "$settle" probe cpu --duration 2
+SETTLE=$settle "$top/tests/bench-analyse.sh"
 
 for arch in x86_64 arm64; do
 	out=$top/build/bench-$arch

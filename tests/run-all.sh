@@ -38,6 +38,9 @@ stage fuzz make -s -C tests/fuzz run FUZZ_SECONDS="${SETTLE_FUZZ_SECONDS:-3}"
 stage record-diskfull tests/record-diskfull.sh
 stage cuda tests/cuda/run.sh
 stage checkpatch tools/checkpatch.sh
+stage export tests/export/run.sh
+stage import tests/import/run.sh
+stage packaging tests/packaging.sh
 # Compile tests for the kernels users run that the VM tests do not boot:
 # 5.10 (JetPack 5's line, from bullseye) and 6.12 (bookworm-backports).
 build_kernels() {

@@ -15,6 +15,12 @@ pkgs=(
 	dwarves
 	# unit tests and trace checks; clang's libFuzzer and sanitizer runtimes
 	libcmocka-dev babeltrace2 python3 libclang-rt-dev
+	# export and plot checks: Perfetto schema decode, pandas, gnuplot
+	protobuf-compiler python3-pandas python3-jsonschema gnuplot-nox
+	# make bench: peak RSS
+	time
+	# packaging: dkms.conf is built with Debian's dkms
+	dkms
 	# VM test bed
 	qemu-system-x86 qemu-system-arm cpio gzip xz-utils zstd
 )

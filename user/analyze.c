@@ -2,18 +2,12 @@
 #include <stdlib.h>
 #include "analyze.h"
 #include "util.h"
+#include "wstall.h"
 
 static int push(void **arr, size_t *n, size_t *cap, size_t sz, const void *item)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		void *p = realloc(*arr, ncap * sz);
-
-		if (!p)
-			return -1;
-		*arr = p;
-		*cap = ncap;
-	}
+	if (grow_array(arr, cap, *n + 1, sz))
+		return -1;
 	memcpy((char *)*arr + *n * sz, item, sz);
 	(*n)++;
 	return 0;
@@ -39,11 +33,13 @@ void analysis_free(struct analysis *a)
 	free(a->st);
 	free(a->pb);
 	free(a->pi);
+	free(a->lm);
 	free(a->x);
 	free(a->g);
 	for (size_t i = 0; i < a->nseg; i++)
 		free(a->seg[i].w);
 	free(a->seg);
+	levels_free(&a->levels);
 	analysis_init(a);
 }
 
@@ -132,9 +128,17 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 		};
 		return PUSH(a, pi, &i);
 	}
-	case TEV_CPU_LIMITS:
+	case TEV_CPU_LIMITS: {
+		struct lm_ev l = {
+			.ts_ns = ev->f[LM_TS_NS], .cpu = (uint32_t)ev->f[LM_CPU],
+			.min_khz = (uint32_t)ev->f[LM_MIN_KHZ],
+			.max_khz = (uint32_t)ev->f[LM_MAX_KHZ],
+			.cur_khz = (uint32_t)ev->f[LM_CUR_KHZ],
+		};
+
 		a->n_limits++;
-		return 0;
+		return PUSH(a, lm, &l);
+	}
 	case TEV_CPU_POLICY:
 		a->n_policy++;
 		return 0;
@@ -205,6 +209,11 @@ uint64_t percentile(const uint64_t *sorted, size_t n, unsigned int permille)
 	/* Integer index math: q * (n - 1) in floating point can land just
 	 * below an integer and pick the wrong element. */
 	return sorted[(size_t)(((uint64_t)permille * (n - 1)) / 1000)];
+}
+
+uint64_t percentile_bp(const uint64_t *sorted, size_t n, unsigned int per10k)
+{
+	return sorted[(size_t)(((uint64_t)per10k * (n - 1)) / 10000)];
 }
 
 const char *direction(uint32_t from_khz, uint32_t to_khz)
@@ -479,6 +488,166 @@ static const struct probe_seg *find_seg(const struct analysis *a, uint32_t cpu,
 	return NULL;
 }
 
+void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p)
+{
+	const struct xition *x = &a->x[i];
+	uint64_t lo, t = x->t_request_ns;
+
+	*p = a->cp;
+	/*
+	 * Keep the windows clear of the neighbours on this CPU: the old
+	 * level starts once the previous transition had post_from to
+	 * settle, the new one ends at the next request.
+	 */
+	for (size_t j = i; j-- > 0;)
+		if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns < t) {
+			lo = a->x[j].t_request_ns + p->post_from_ns;
+			if (lo >= t) {
+				p->pre_ns = 0;
+			} else if (t - lo < p->pre_ns) {
+				p->pre_ns = t - lo;
+			}
+			break;
+		}
+	for (size_t j = i + 1; j < a->nx; j++)
+		if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns > t) {
+			if (a->x[j].t_request_ns - t < p->post_to_ns)
+				p->post_to_ns = a->x[j].t_request_ns - t;
+			break;
+		}
+}
+
+/*
+ * Each bin against its own level where the change point says which one it
+ * is, against the slower level inside the change point's bound (or
+ * everywhere, without a change point): a sample slower than both levels is
+ * a hiccup, one between them may be the transition itself.
+ */
+static struct ws_levels ws_levels_of(const struct cp_result *r, uint64_t t,
+				     const struct cp_params *p)
+{
+	struct ws_levels lv = { .before = r->pre_rate, .after = r->post_rate,
+				.t_lo = t, .t_hi = t + p->post_to_ns };
+
+	if (r->status == CP_OK) {
+		lv.t_lo = r->t_change_ns > r->bound_ns ? r->t_change_ns - r->bound_ns : 0;
+		lv.t_hi = r->t_change_ns + r->bound_ns;
+	}
+	return lv;
+}
+
+/* Returns true when the hiccup stands out of its noise floor, its bins in run. */
+static bool ws_measure(struct xition *x, const struct cp_series *ser, uint64_t t,
+		       const struct cp_params *p, const struct cp_result *r,
+		       size_t run[2])
+{
+	struct ws_levels lv = ws_levels_of(r, t, p);
+	struct ws_levels l1 = { .before = r->pre_rate, .after = r->pre_rate };
+	struct ws_levels l2 = { .before = r->post_rate, .after = r->post_rate };
+	uint64_t n1, n2;
+
+	x->has_wstall = true;
+	x->wstall_ns = ws_lost_run(ser, t, t + p->post_to_ns, &lv, &run[0], &run[1]);
+	/*
+	 * Both steady windows: periodic stealing (the simulated board) or
+	 * a noisy level after the change makes lost runs there too, and a
+	 * "stall" no larger than those is no hiccup.
+	 */
+	n1 = ws_lost_ns(ser, t > p->pre_ns ? t - p->pre_ns : 0, t, &l1);
+	n2 = ws_lost_ns(ser, t + p->post_from_ns, t + p->post_to_ns, &l2);
+	x->wstall_noise_ns = n1 > n2 ? n1 : n2;
+	return run[1] > run[0] && x->wstall_ns >= ser->bin_ns &&
+	       x->wstall_ns > 2 * x->wstall_noise_ns;
+}
+
+/*
+ * A hiccup is a step in cumulative work that the change point's hinge
+ * model does not have: the fit shifts the change to absorb it, by about
+ * lost work / level difference (tens of us for a 30 us stall between
+ * close levels).  The hiccup is measured on its own (workload stall), so
+ * the change point is fitted again with its bins filled up to their level,
+ * on a copy of the window.  The workload stall stays measured on the
+ * recorded bins, against the refit's levels.
+ */
+static void refit(struct xition *x, const struct cp_series *ser, uint64_t t,
+		  const struct cp_params *p, struct cp_result *r, const size_t run[2])
+{
+	uint64_t lo = t > p->pre_ns ? t - p->pre_ns : 0, a, b;
+	struct ws_levels lv = ws_levels_of(r, t, p);
+	struct cp_series c;
+	struct cp_result r2;
+	size_t run2[2];
+	uint32_t *w;
+
+	a = lo > ser->t0_ns ? (lo - ser->t0_ns) / ser->bin_ns : 0;
+	b = (t + p->post_to_ns - ser->t0_ns) / ser->bin_ns + 2;
+	if (b > ser->n)
+		b = ser->n;
+	if (a >= b || run[0] < a || run[1] > b || !(w = malloc((b - a) * sizeof(*w))))
+		return;
+	memcpy(w, ser->work + a, (b - a) * sizeof(*w));
+	for (size_t i = run[0]; i < run[1]; i++) {
+		double full = ws_level(ser, &lv, i) * ser->bin_ns;
+
+		if (w[i - a] < full)
+			w[i - a] = (uint32_t)(full + 0.5);
+	}
+	c = (struct cp_series){ .work = w, .n = b - a, .t0_ns = ser->t0_ns + a * ser->bin_ns,
+				.bin_ns = ser->bin_ns };
+	if (!cp_detect(&c, t, p, &r2) && r2.status != CP_NO_DATA && r2.pre_rate > 0 &&
+	    r2.post_rate > 0) {
+		*r = r2;
+		ws_measure(x, ser, t, p, r, run2);
+	}
+	free(w);
+}
+
+void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg)
+{
+	struct xition *x = &a->x[i];
+	struct cp_params p;
+	struct cp_series ser;
+	struct cp_result r;
+	uint64_t t = x->t_request_ns;
+	size_t run[2];
+
+	analysis_windows(a, i, &p);
+	if (p.post_to_ns <= p.post_from_ns || p.pre_ns < 2ULL * sg->bin_ns) {
+		x->flags |= XF_WINDOW_SHORT;
+		return;
+	}
+	if (has_gap(sg, t - (t > p.pre_ns ? p.pre_ns : t), t + p.post_to_ns)) {
+		x->flags |= XF_PROBE_GAP;
+		return;
+	}
+	ser = (struct cp_series){ .work = sg->w, .n = sg->n, .t0_ns = sg->t0_ns,
+				  .bin_ns = sg->bin_ns };
+	if (cp_detect(&ser, t, &p, &r)) {
+		x->flags |= XF_PROBE_NO_DATA;
+		return;
+	}
+	if (r.status != CP_NO_DATA && r.pre_rate > 0 && r.post_rate > 0 &&
+	    ws_measure(x, &ser, t, &p, &r, run))
+		refit(x, &ser, t, &p, &r, run);
+	switch (r.status) {
+	case CP_OK:
+		x->has_tp = true;
+		x->t_throughput_ns = r.t_change_ns;
+		x->tp_bound_ns = r.bound_ns;
+		x->tp_noise_ns = r.noise_ns;
+		break;
+	case CP_DEGENERATE:
+		x->flags |= XF_DEGENERATE;
+		break;
+	case CP_NO_DATA:
+		x->flags |= XF_PROBE_NO_DATA;
+		break;
+	case CP_NOT_FOUND:
+		x->flags |= XF_TP_NOT_FOUND;
+		break;
+	}
+}
+
 static void throughput(struct analysis *a)
 {
 	uint32_t probe_cpu = 0;
@@ -493,10 +662,7 @@ static void throughput(struct analysis *a)
 	for (size_t i = 0; i < a->nx; i++) {
 		struct xition *x = &a->x[i];
 		const struct probe_seg *sg;
-		struct cp_params p = a->cp;
-		struct cp_series ser;
-		struct cp_result r;
-		uint64_t lo, t = x->t_request_ns;
+		uint64_t t = x->t_request_ns;
 
 		if (!a->nseg) {
 			x->flags |= XF_NO_PROBE;
@@ -512,58 +678,7 @@ static void throughput(struct analysis *a)
 			x->flags |= XF_PROBE_NO_DATA;
 			continue;
 		}
-		/*
-		 * Keep the windows clear of the neighbours on this CPU: the old
-		 * level starts once the previous transition had post_from to
-		 * settle, the new one ends at the next request.
-		 */
-		for (size_t j = i; j-- > 0;)
-			if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns < t) {
-				lo = a->x[j].t_request_ns + p.post_from_ns;
-				if (lo >= t) {
-					p.pre_ns = 0;
-				} else if (t - lo < p.pre_ns) {
-					p.pre_ns = t - lo;
-				}
-				break;
-			}
-		for (size_t j = i + 1; j < a->nx; j++)
-			if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns > t) {
-				if (a->x[j].t_request_ns - t < p.post_to_ns)
-					p.post_to_ns = a->x[j].t_request_ns - t;
-				break;
-			}
-		if (p.post_to_ns <= p.post_from_ns || p.pre_ns < 2ULL * sg->bin_ns) {
-			x->flags |= XF_WINDOW_SHORT;
-			continue;
-		}
-		if (has_gap(sg, t - (t > p.pre_ns ? p.pre_ns : t), t + p.post_to_ns)) {
-			x->flags |= XF_PROBE_GAP;
-			continue;
-		}
-		ser = (struct cp_series){ .work = sg->w, .n = sg->n, .t0_ns = sg->t0_ns,
-					  .bin_ns = sg->bin_ns };
-		if (cp_detect(&ser, t, &p, &r)) {
-			x->flags |= XF_PROBE_NO_DATA;
-			continue;
-		}
-		switch (r.status) {
-		case CP_OK:
-			x->has_tp = true;
-			x->t_throughput_ns = r.t_change_ns;
-			x->tp_bound_ns = r.bound_ns;
-			x->tp_noise_ns = r.noise_ns;
-			break;
-		case CP_DEGENERATE:
-			x->flags |= XF_DEGENERATE;
-			break;
-		case CP_NO_DATA:
-			x->flags |= XF_PROBE_NO_DATA;
-			break;
-		case CP_NOT_FOUND:
-			x->flags |= XF_TP_NOT_FOUND;
-			break;
-		}
+		analysis_probe_one(a, i, sg);
 	}
 }
 
@@ -576,10 +691,13 @@ static void fill_dist(struct dist *d, uint64_t *v, size_t n)
 	d->p50 = percentile(v, n, 500);
 	d->p95 = percentile(v, n, 950);
 	d->p99 = percentile(v, n, 990);
+	if (n >= DIST_P999_MIN_N)
+		d->p999 = percentile_bp(v, n, 9990);
 	d->max = v[n - 1];
 }
 
-enum { M_STALL, M_REQ_EXIT, M_EFF, M_TP, M_TP_BOUND, M_EFF_BOUND, M_NOISE, M_N };
+enum { M_STALL, M_REQ_EXIT, M_EFF, M_TP, M_TP_BOUND, M_EFF_BOUND, M_NOISE, M_WS,
+       M_WS_NOISE, M_N };
 
 static int build_groups(struct analysis *a)
 {
@@ -622,7 +740,9 @@ static int build_groups(struct analysis *a)
 				v[M_REQ_EXIT][n[M_REQ_EXIT]++] = x->req_exit_ns;
 			if (x->has_effective) {
 				v[M_EFF][n[M_EFF]++] = x->t_effective_ns - x->t_request_ns;
-				v[M_EFF_BOUND][n[M_EFF_BOUND]++] = x->eff_bound_ns;
+				/* 0: no bound known (an imported readback) */
+				if (x->eff_bound_ns)
+					v[M_EFF_BOUND][n[M_EFF_BOUND]++] = x->eff_bound_ns;
 			}
 			if (x->has_tp) {
 				/* Detected before the request: clamp, the bound says how far. */
@@ -630,6 +750,10 @@ static int build_groups(struct analysis *a)
 						     x->t_throughput_ns - x->t_request_ns : 0;
 				v[M_TP_BOUND][n[M_TP_BOUND]++] = x->tp_bound_ns;
 				v[M_NOISE][n[M_NOISE]++] = x->tp_noise_ns;
+			}
+			if (x->has_wstall) {
+				v[M_WS][n[M_WS]++] = x->wstall_ns;
+				v[M_WS_NOISE][n[M_WS_NOISE]++] = x->wstall_noise_ns;
 			}
 		}
 		fill_dist(&g->stall, v[M_STALL], n[M_STALL]);
@@ -639,6 +763,8 @@ static int build_groups(struct analysis *a)
 		fill_dist(&g->tp_bound, v[M_TP_BOUND], n[M_TP_BOUND]);
 		fill_dist(&g->eff_bound, v[M_EFF_BOUND], n[M_EFF_BOUND]);
 		fill_dist(&g->noise, v[M_NOISE], n[M_NOISE]);
+		fill_dist(&g->wstall, v[M_WS], n[M_WS]);
+		fill_dist(&g->wstall_noise, v[M_WS_NOISE], n[M_WS_NOISE]);
 		/* has_stall: the trace can time stalls; stall.n: this pair has some. */
 		g->p50_ns = g->stall.p50;
 		g->p95_ns = g->stall.p95;
@@ -653,7 +779,7 @@ out:
 	return ret;
 }
 
-int analysis_finish(struct analysis *a)
+int analysis_prepare(struct analysis *a)
 {
 	size_t cap = 0;
 
@@ -663,8 +789,22 @@ int analysis_finish(struct analysis *a)
 	join_events(a);
 	/* Requests moved earlier: back into request order for the windows. */
 	sort(a->x, a->nx, sizeof(*a->x), cmp_x_time);
-	if (build_segments(a))
+	return 0;
+}
+
+int analysis_groups(struct analysis *a)
+{
+	return build_groups(a);
+}
+
+int analysis_finish(struct analysis *a)
+{
+	if (analysis_prepare(a) || build_segments(a))
 		return -1;
 	throughput(a);
+	for (size_t i = 0; i < a->nseg; i++)
+		if (levels_scan(&a->levels, a->seg[i].cpu, a->seg[i].t0_ns, a->seg[i].bin_ns,
+				 a->seg[i].w, a->seg[i].n))
+			return -1;
 	return build_groups(a);
 }

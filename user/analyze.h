@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "changepoint.h"
+#include "levels.h"
 #include "trace.h"
 
 /* Mirrors of kmod/uapi/settle.h values carried in trace fields. */
@@ -44,23 +45,30 @@ struct xition {
 	const char *domain;
 	uint64_t id;		/* 0 in fallback traces */
 	uint64_t t_request_ns;	/* cpu_request ts, else PRE (fallback: cpu_frequency) */
-	uint64_t stall_ns;	/* POST - PRE; valid only if has_stall */
+	uint64_t stall_ns;	/* driver call, POST - PRE; valid if has_stall */
 	uint64_t req_exit_ns;	/* POST - request; valid if has_req_exit */
 	uint64_t t_effective_ns;	/* cpu_effective ts_ns, settled only */
 	uint64_t eff_bound_ns;	/* (ts - prev_ts) + cost */
 	uint64_t t_throughput_ns;	/* change point; valid if has_tp */
 	uint64_t tp_bound_ns, tp_noise_ns;
+	uint64_t wstall_ns;	/* workload stall; valid if has_wstall */
+	uint64_t wstall_noise_ns;	/* the same over the pre window */
 	uint32_t cpu;
 	uint32_t from_khz, to_khz;
 	uint32_t req_source;
 	uint32_t eff_status;	/* valid if has_eff_event */
 	uint32_t flags;		/* XF_* */
 	bool has_stall, has_req, has_req_exit, has_eff_event, has_effective, has_tp;
+	bool has_wstall;
 };
+
+/* p99.9 by the lower-rank rule is only not the max from this many values. */
+#define DIST_P999_MIN_N	1000
 
 struct dist {			/* p50/p95/p99/max of one metric, ns */
 	size_t n;		/* 0: no data (print null / "-") */
 	uint64_t p50, p95, p99, max;
+	uint64_t p999;		/* valid if n >= DIST_P999_MIN_N */
 };
 
 struct pair_stats {
@@ -72,6 +80,7 @@ struct pair_stats {
 	uint64_t p50_ns, p95_ns, p99_ns, max_ns;	/* stall (compat) */
 	struct dist stall, req_exit, effective, throughput;
 	struct dist tp_bound, eff_bound, noise;
+	struct dist wstall, wstall_noise;
 	uint32_t flags;		/* union of the transitions' XF_* */
 	uint64_t flag_count[XF_NFLAGS];
 };
@@ -113,6 +122,11 @@ struct pb_ev {			/* one probe_bins event */
 	uint32_t w[TRACE_PROBE_BINS_PER_EVENT];
 };
 
+struct lm_ev {			/* cpu_limits: a policy's limits changed */
+	uint64_t ts_ns;
+	uint32_t cpu, min_khz, max_khz, cur_khz;
+};
+
 struct probe_info_ev {
 	uint64_t samples;
 	uint32_t cpu, bin_ns, iters, p50, p99, max, dropped, fifo, mlocked;
@@ -142,6 +156,8 @@ struct analysis {
 	size_t npb, cap_pb;
 	struct probe_info_ev *pi;
 	size_t npi, cap_pi;
+	struct lm_ev *lm;
+	size_t nlm, cap_lm;
 	uint64_t lost_total;		/* highest `total` of lost events */
 	uint64_t n_limits, n_policy, n_campaign;
 
@@ -161,6 +177,7 @@ struct analysis {
 	uint64_t fq_initial;		/* first cpu_frequency per CPU: no "from" */
 	uint64_t steps, steps_warmup, steps_failed;
 	uint64_t probe_overlap;		/* probe_bins overlapping earlier ones: ignored */
+	struct levels levels;		/* probe level changes, explained or not */
 };
 
 void analysis_init(struct analysis *a);
@@ -168,10 +185,21 @@ void analysis_free(struct analysis *a);
 /* trace_event_cb-compatible; returns -1 only when out of memory. */
 int analysis_add(const struct trace_event *ev, void *a);
 int analysis_finish(struct analysis *a);
+/*
+ * analysis_finish() in parts, for the streaming analyser (user/stream.c):
+ * pair and join (x in request order), then per transition its windows and
+ * its probe analysis on a segment holding them, then the groups.
+ */
+int analysis_prepare(struct analysis *a);
+void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p);
+void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg);
+int analysis_groups(struct analysis *a);
 const char *analysis_flag_name(unsigned int bit);
 
 /* p = sorted[floor(permille * (n - 1) / 1000)]; n must be > 0. */
 uint64_t percentile(const uint64_t *sorted, size_t n, unsigned int permille);
+/* The same with q in 1/10000: p99.9 is 9990. */
+uint64_t percentile_bp(const uint64_t *sorted, size_t n, unsigned int per10k);
 const char *direction(uint32_t from_khz, uint32_t to_khz);
 
 #endif /* SETTLE_ANALYZE_H */

@@ -10,12 +10,17 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_step(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 struct report_opts {
 	bool json;
 	bool pretty;
 	bool csv;
 	bool transitions;
+	bool whole;		/* analysis_finish(), not the streaming analyser */
+	bool jll;		/* --method jll */
 };
 
 /* The whole of `settle report` minus option parsing; prints to `out`. */

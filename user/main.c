@@ -15,8 +15,11 @@ static const struct cmd {
 	const char *summary;
 } cmds[] = {
 	{ "record", cmd_record, "record cpufreq transitions into a CTF trace directory" },
-	{ "report", cmd_report, "stall statistics (p50/p95/p99/max) from a trace" },
+	{ "report", cmd_report, "driver call, workload stall and settle statistics from a trace" },
 	{ "step", cmd_step, "drive timed frequency steps through settle.ko and record them" },
+	{ "export", cmd_export, "write a trace as CSV, JSON, a latency table or Perfetto" },
+	{ "import", cmd_import, "write a settle trace from a published dataset (jll)" },
+	{ "plot", cmd_plot, "draw a trace with gnuplot: CDFs, from-to heatmap, a timeline" },
 	{ "probe", cmd_probe, "measure the throughput probe alone (sample period, noise)" },
 	{ "help", cmd_help, "help on a command: settle help COMMAND" },
 };
@@ -33,6 +36,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fputs("\n"
 	      "Run 'settle COMMAND --help' for a command's options.\n"
+	      "\n"
+	      "Exit status: 0 on success, 1 on any error, bad usage included (every\n"
+	      "command; `settle step`: 1 also when a step failed).\n"
 	      "\n"
 	      "Example:\n"
 	      "  settle record --duration 60 -o run1 && settle report run1\n", f);
@@ -51,7 +57,7 @@ static int cmd_help(int argc, char **argv)
 	const struct cmd *c;
 	char *hargv[] = { NULL, "--help", NULL };
 
-	if (argc < 2) {
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;
 	}

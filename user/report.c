@@ -5,12 +5,16 @@
 #include <stdio.h>
 #include "analyze.h"
 #include "cmds.h"
+#include "insight.h"
+#include "jll.h"
 #include "json_writer.h"
+#include "stream.h"
 #include "trace.h"
 #include "util.h"
 
 static const char report_usage[] =
-"Usage: settle report [--json [--pretty] | --csv] [--transitions] TRACE_DIR\n"
+"Usage: settle report [--json [--pretty] | --csv] [--transitions] [--whole]\n"
+"                     [--method settle|jll] TRACE_DIR\n"
 "\n"
 "Summarise a trace written by `settle record`, `settle step` or\n"
 "`settle probe`.  PRE and POST events with the same transition id are\n"
@@ -18,7 +22,15 @@ static const char report_usage[] =
 "events, and with the probe's throughput bins.  Rows are grouped by\n"
 "(domain, from_khz, to_khz, direction); times are microseconds:\n"
 "\n"
-"  stall               POST - PRE: the driver's target_index call\n"
+"  driver_call         POST - PRE: the driver's target_index call, the\n"
+"                      caller's blocking time (JSON alias stall_us, kept\n"
+"                      for one release; CSV columns stall_*)\n"
+"  workload_stall      the workload's hiccup on the measured CPU: the most\n"
+"                      time the probe lost against the slower of the two\n"
+"                      levels, from the request to the new level's window\n"
+"                      end\n"
+"  workload_stall_noise  the same statistic over the steady windows before\n"
+"                      and after\n"
 "  request_to_exit     POST - request (settle:cpu_request)\n"
 "  effective_settle    first sample showing the target - request\n"
 "                      (settle:cpu_effective, settled transitions only)\n"
@@ -27,7 +39,9 @@ static const char report_usage[] =
 "  effective_bound     (ts - prev_ts) + read cost of the effective sample\n"
 "  noise_floor         the detection bound's statistic on steady windows\n"
 "\n"
-"Each is {p50, p95, p99, max} over the pair's transitions with data, with\n"
+"Each is {p50, p95, p99, p99_9, max} over the pair's transitions with data\n"
+"(p99_9 only from n >= 1000, else null / \"n<1000\": below that it is the max),\n"
+"with\n"
 "the lower-rank rule p(q) = sorted[floor(q * (n - 1))] (no interpolation;\n"
 "p50 of 1,2,3,4 is 2).  Missing data is null in JSON and \"-\" in text,\n"
 "never 0; the flags say why.  Warm-up steps are counted but excluded from\n"
@@ -44,11 +58,22 @@ static const char report_usage[] =
 "  --csv           comma-separated output with a header line\n"
 "  --transitions   one row per transition instead of the summary; --csv:\n"
 "                  domain,from_khz,to_khz,t_request_ns,stall_ns,\n"
-"                  t_effective_ns,t_throughput_ns (CLOCK_MONOTONIC ns,\n"
+"                  t_effective_ns,t_throughput_ns,workload_stall_ns\n"
+"                  (CLOCK_MONOTONIC ns; stall_ns is the driver call;\n"
 "                  empty where not measured); with --json the rows, with\n"
 "                  cpu, id, bounds and flags, are added to the summary\n"
 "                  object as \"transitions\"\n"
+"  --method M      settle (default), or jll: the jetson-latency-lab\n"
+"                  harness's own stall and settle on an imported trace's\n"
+"                  probe samples, with settle's figures beside them\n"
+"                  (settle import --format jll; Documentation/import.rst)\n"
+"  --whole         load the whole trace into memory instead of streaming it\n"
+"                  (same results; memory then grows with the trace)\n"
 "  -h, --help      this text\n"
+"\n"
+"The trace is read twice and the probe's bins are kept only for the\n"
+"analysis window: memory follows the number of transitions, not the\n"
+"trace size.\n"
 "\n"
 "Exit status: 0 on success, 1 on any error (unreadable or corrupt trace,\n"
 "unsupported trace version, bad usage).  A trace that ends inside a packet\n"
@@ -76,6 +101,7 @@ struct report {
 	struct analysis a;
 	uint64_t lost;
 	bool stall_available;
+	struct insight in;
 };
 
 static void json_dist(json_writer_t *w, const char *name, const struct dist *d)
@@ -92,6 +118,12 @@ static void json_dist(json_writer_t *w, const char *name, const struct dist *d)
 	jsonw_fixed(w, d->p95, 3);
 	jsonw_name(w, "p99");
 	jsonw_fixed(w, d->p99, 3);
+	/* null: fewer than DIST_P999_MIN_N values, p99.9 would be the max */
+	jsonw_name(w, "p99_9");
+	if (d->n >= DIST_P999_MIN_N)
+		jsonw_fixed(w, d->p999, 3);
+	else
+		jsonw_null(w);
 	jsonw_name(w, "max");
 	jsonw_fixed(w, d->max, 3);
 	jsonw_end_object(w);
@@ -186,13 +218,13 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		const struct pair_stats *g = &a->g[i];
 
 		jsonw_start_object(w);
-		jsonw_string_field(w, "domain", g->domain);
-		jsonw_uint_field(w, "from_khz", g->from_khz);
-		jsonw_uint_field(w, "to_khz", g->to_khz);
-		jsonw_string_field(w, "direction", direction(g->from_khz, g->to_khz));
+		json_pair_key(w, g->domain, g->from_khz, g->to_khz);
 		jsonw_uint_field(w, "n", g->n);
 		jsonw_uint_field(w, "warmup", g->warmup);
-		json_dist(w, "stall_us", &g->stall);
+		json_dist(w, "driver_call_us", &g->stall);
+		json_dist(w, "stall_us", &g->stall);	/* alias until 0.3 */
+		json_dist(w, "workload_stall_us", &g->wstall);
+		json_dist(w, "workload_stall_noise_us", &g->wstall_noise);
 		json_dist(w, "request_to_exit_us", &g->req_exit);
 		json_dist(w, "effective_settle_us", &g->effective);
 		json_dist(w, "throughput_settle_us", &g->throughput);
@@ -203,6 +235,7 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
+	insight_json(w, a, &r->in);
 	if (o->transitions) {
 		jsonw_name(w, "transitions");
 		jsonw_start_array(w);
@@ -216,12 +249,17 @@ static void json_report(const struct report *r, const struct report_opts *o,
 			jsonw_uint_field(w, "from_khz", x->from_khz);
 			jsonw_uint_field(w, "to_khz", x->to_khz);
 			jsonw_uint_field(w, "t_request_ns", x->t_request_ns);
+			json_opt_uint(w, "driver_call_ns", x->has_stall, x->stall_ns);
 			json_opt_uint(w, "stall_ns", x->has_stall, x->stall_ns);
+			json_opt_uint(w, "workload_stall_ns", x->has_wstall, x->wstall_ns);
+			json_opt_uint(w, "workload_stall_noise_ns", x->has_wstall,
+				      x->wstall_noise_ns);
 			json_opt_uint(w, "request_source", x->has_req, x->req_source);
 			json_opt_uint(w, "request_to_exit_ns", x->has_req_exit, x->req_exit_ns);
 			json_opt_uint(w, "effective_status", x->has_eff_event, x->eff_status);
 			json_opt_uint(w, "t_effective_ns", x->has_effective, x->t_effective_ns);
-			json_opt_uint(w, "effective_bound_ns", x->has_effective, x->eff_bound_ns);
+			json_opt_uint(w, "effective_bound_ns", x->has_effective && x->eff_bound_ns,
+				      x->eff_bound_ns);
 			json_opt_uint(w, "t_throughput_ns", x->has_tp, x->t_throughput_ns);
 			json_opt_uint(w, "detection_bound_ns", x->has_tp, x->tp_bound_ns);
 			json_opt_uint(w, "noise_floor_ns", x->has_tp, x->tp_noise_ns);
@@ -279,8 +317,8 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 	const struct analysis *a = &r->a;
 
 	if (o->transitions) {
-		fputs("domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns\n",
-		      out);
+		fputs("domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns,"
+		      "workload_stall_ns\n", out);
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
 
@@ -289,6 +327,7 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 			csv_opt(out, x->has_stall, x->stall_ns);
 			csv_opt(out, x->has_effective, x->t_effective_ns);
 			csv_opt(out, x->has_tp, x->t_throughput_ns);
+			csv_opt(out, x->has_wstall, x->wstall_ns);
 			fputc('\n', out);
 		}
 		return;
@@ -297,7 +336,9 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 	      "request_to_exit_p50_us,request_to_exit_p95_us,request_to_exit_p99_us,request_to_exit_max_us,"
 	      "effective_settle_p50_us,effective_settle_p95_us,effective_settle_p99_us,effective_settle_max_us,"
 	      "throughput_settle_p50_us,throughput_settle_p95_us,throughput_settle_p99_us,throughput_settle_max_us,"
-	      "detection_bound_p50_us,effective_bound_p50_us,noise_floor_p50_us,warmup,flags\n",
+	      "detection_bound_p50_us,effective_bound_p50_us,noise_floor_p50_us,warmup,flags,"
+	      "workload_stall_p50_us,workload_stall_p95_us,workload_stall_p99_us,workload_stall_max_us,"
+	      "workload_stall_noise_p50_us\n",
 	      out);
 	for (size_t i = 0; i < a->ng; i++) {
 		const struct pair_stats *g = &a->g[i];
@@ -318,6 +359,8 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 				fprintf(out, "%s%s", sep, analysis_flag_name(b));
 				sep = ";";
 			}
+		csv_dist(out, &g->wstall, true);
+		csv_dist(out, &g->wstall_noise, false);
 		fputc('\n', out);
 	}
 }
@@ -325,15 +368,20 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 static void text_dist(FILE *out, const char *label, const struct dist *d,
 		      const char *why)
 {
-	char b[4][32];
+	char b[5][32];
 
 	if (!d->n) {
 		fprintf(out, "  %-19s %11s  (%s)\n", label, "-", why);
 		return;
 	}
-	fprintf(out, "  %-19s %11s %11s %11s %11s  n=%zu\n", label,
+	if (d->n >= DIST_P999_MIN_N)
+		fmt_us(b[4], sizeof(b[4]), d->p999);
+	else
+		snprintf(b[4], sizeof(b[4]), "n<%d", DIST_P999_MIN_N);
+	fprintf(out, "  %-19s %11s %11s %11s %11s %11s  n=%zu\n", label,
 		fmt_us(b[0], sizeof(b[0]), d->p50), fmt_us(b[1], sizeof(b[1]), d->p95),
-		fmt_us(b[2], sizeof(b[2]), d->p99), fmt_us(b[3], sizeof(b[3]), d->max), d->n);
+		fmt_us(b[2], sizeof(b[2]), d->p99), b[4], fmt_us(b[3], sizeof(b[3]), d->max),
+		d->n);
 }
 
 /* Why a metric has no data, from the flags of the pair's transitions. */
@@ -402,29 +450,31 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		fprintf(out, "policy:   %" PRIu64 " limits and %" PRIu64 " governor events\n",
 			a->n_limits, a->n_policy);
 	if (!r->stall_available && a->nfq)
-		fprintf(out, "stall:    unavailable: trace has no settle:cpufreq_pre/post events\n"
+		fprintf(out, "driver call: unavailable: trace has no settle:cpufreq_pre/post events\n"
 			"          (recorded from power:cpu_frequency without settle.ko);\n"
 			"          n counts frequency changes seen per CPU, %" PRIu64
 			" first-seen frequencies not counted\n", a->fq_initial);
 	fputc('\n', out);
 
 	if (o->transitions) {
-		fprintf(out, "%-6s %4s %10s %9s %9s %20s %12s %14s %14s %s\n", "domain", "cpu",
-			"id", "from_khz", "to_khz", "t_request_ns", "stall_ns",
-			"effective_ns", "throughput_ns", "flags");
+		fprintf(out, "%-6s %4s %10s %9s %9s %20s %14s %14s %14s %12s %s\n", "domain",
+			"cpu", "id", "from_khz", "to_khz", "t_request_ns", "driver_call_ns",
+			"effective_ns", "throughput_ns", "wstall_ns", "flags");
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
-			char s[3][24];
+			char s[4][24];
 			const char *sep = "";
 
 			snprintf(s[0], sizeof(s[0]), "%" PRIu64, x->stall_ns);
 			snprintf(s[1], sizeof(s[1]), "%" PRIu64, x->t_effective_ns - x->t_request_ns);
 			snprintf(s[2], sizeof(s[2]), "%" PRId64,
 				 (int64_t)(x->t_throughput_ns - x->t_request_ns));
-			fprintf(out, "%-6s %4u %10" PRIu64 " %9u %9u %20" PRIu64 " %12s %14s %14s ",
+			snprintf(s[3], sizeof(s[3]), "%" PRIu64, x->wstall_ns);
+			fprintf(out, "%-6s %4u %10" PRIu64 " %9u %9u %20" PRIu64 " %14s %14s %14s %12s ",
 				x->domain, x->cpu, x->id, x->from_khz, x->to_khz,
 				x->t_request_ns, x->has_stall ? s[0] : "n/a",
-				x->has_effective ? s[1] : "-", x->has_tp ? s[2] : "-");
+				x->has_effective ? s[1] : "-", x->has_tp ? s[2] : "-",
+				x->has_wstall ? s[3] : "-");
 			for (unsigned int b = 0; b < XF_NFLAGS; b++)
 				if (x->flags & (1U << b)) {
 					fprintf(out, "%s%s", sep, analysis_flag_name(b));
@@ -432,7 +482,8 @@ static void text_report(const struct report *r, const struct report_opts *o,
 				}
 			fputc('\n', out);
 		}
-		fputs("\nstall_ns: POST - PRE; effective_ns, throughput_ns: after t_request_ns\n", out);
+		fputs("\ndriver_call_ns: POST - PRE; effective_ns, throughput_ns: after t_request_ns;\n"
+		      "wstall_ns: the workload stall\n", out);
 		return;
 	}
 	if (!a->ng) {
@@ -447,14 +498,19 @@ static void text_report(const struct report *r, const struct report_opts *o,
 			g->to_khz, direction(g->from_khz, g->to_khz), g->n);
 		if (g->warmup)
 			fprintf(out, ", %" PRIu64 " warm-up excluded", g->warmup);
-		fprintf(out, "\n  %-19s %11s %11s %11s %11s\n", "(us)", "p50", "p95", "p99", "max");
-		text_dist(out, "stall", &g->stall, why_missing(g, 0));
+		fprintf(out, "\n  %-19s %11s %11s %11s %11s %11s\n", "(us)", "p50", "p95", "p99",
+			"p99.9", "max");
+		text_dist(out, "driver call", &g->stall, why_missing(g, 0));
 		text_dist(out, "request->exit", &g->req_exit, why_missing(g, 1));
 		text_dist(out, "effective settle", &g->effective, why_missing(g, 2));
-		text_dist(out, "effective bound", &g->eff_bound, why_missing(g, 2));
+		text_dist(out, "effective bound", &g->eff_bound, g->effective.n ?
+			  "not known: imported readback without its polling interval" :
+			  why_missing(g, 2));
 		text_dist(out, "throughput settle", &g->throughput, why_missing(g, 3));
 		text_dist(out, "detection bound", &g->tp_bound, why_missing(g, 3));
 		text_dist(out, "noise floor", &g->noise, why_missing(g, 3));
+		text_dist(out, "workload stall", &g->wstall, why_missing(g, 3));
+		text_dist(out, "stall noise floor", &g->wstall_noise, why_missing(g, 3));
 		if (g->flags & ~(uint32_t)XF_WARMUP) {
 			fputs("  flags:", out);
 			for (unsigned int b = 0; b < XF_NFLAGS; b++)
@@ -467,17 +523,48 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		}
 		fputc('\n', out);
 	}
+	insight_text(out, a, &r->in);
 	fputs("How to read this: times in microseconds from the request, per rate pair.\n"
-	      "  stall              driver call, cpufreq PRECHANGE to POSTCHANGE\n"
+	      "  driver call        cpufreq PRECHANGE to POSTCHANGE: the caller's blocking\n"
+	      "                     time (JSON driver_call_us, alias stall_us)\n"
 	      "  request->exit      request to POSTCHANGE (the caller's blocking time)\n"
 	      "  effective settle   request to the first sampler read showing the target;\n"
 	      "                     effective bound: how late that read may be\n"
 	      "  throughput settle  request to the change point of the probe's throughput;\n"
 	      "                     detection bound: +- per transition; noise floor: the\n"
 	      "                     same statistic without a transition\n"
+	      "  workload stall     the workload's hiccup on the measured CPU: the most\n"
+	      "                     time the probe lost against the slower level after\n"
+	      "                     the request; stall noise floor: the same on the\n"
+	      "                     steady windows before and after\n"
 	      "  p50..max use sorted[floor(q*(n-1))]; \"-\": no data, reason in brackets;\n"
+	      "  p99.9 needs n >= 1000 (below that it would be the max: \"n<1000\");\n"
 	      "  n counts measured transitions, n= per row those with that metric.\n"
 	      "  See Documentation/analysis.rst.\n", out);
+}
+
+static int report_jll(struct report *r, const struct report_opts *o, FILE *out)
+{
+	struct jll_result j;
+	char err[SETTLE_ERR_LEN];
+
+	if (jll_analyse(r->dir, &r->a, &j, err, sizeof(err))) {
+		p_err("%s", err);
+		return -1;
+	}
+	if (o->json) {
+		json_writer_t *w = jsonw_new(out);
+
+		if (w) {
+			jsonw_pretty(w, o->pretty);
+			jll_json(w, &r->a, &j);
+			jsonw_destroy(&w);
+		}
+	} else {
+		jll_text(out, &r->a, &j);
+	}
+	jll_free(&j);
+	return 0;
 }
 
 int report_run(const char *dir, const struct report_opts *o, FILE *out)
@@ -487,20 +574,24 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 	int ret = 1;
 
 	analysis_init(&r.a);
-	if (trace_read_dir(dir, &r.ti, analysis_add, &r.a, &r.res, err, sizeof(err))) {
+	if ((o->whole ? analysis_read_whole : analysis_stream)(dir, &r.a, &r.ti, &r.res, err,
+							       sizeof(err))) {
 		p_err("%s", err);
-		goto out;
-	}
-	if (analysis_finish(&r.a)) {
-		p_err("analysing '%s': out of memory", dir);
 		goto out;
 	}
 	/* The lost events and the packet counter should agree; trust the larger. */
 	r.lost = r.a.lost_total > r.res.events_discarded ?
 		 r.a.lost_total : r.res.events_discarded;
 	r.stall_available = r.a.npre || r.a.npost;
+	if (insight_compute(&r.a, &r.in)) {
+		p_err("analysing '%s': out of memory", dir);
+		goto out;
+	}
 
-	if (o->json)
+	if (o->jll) {
+		if (report_jll(&r, o, out))
+			goto out;
+	} else if (o->json)
 		json_report(&r, o, out);
 	else if (o->csv)
 		csv_report(&r, o, out);
@@ -512,6 +603,7 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 	}
 	ret = 0;
 out:
+	insight_free(&r.in);
 	analysis_free(&r.a);
 	return ret;
 }
@@ -523,6 +615,8 @@ int cmd_report(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "transitions", no_argument, NULL, 't' },
+		{ "whole", no_argument, NULL, 'W' },
+		{ "method", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -544,6 +638,17 @@ int cmd_report(int argc, char **argv)
 		case 't':
 			o.transitions = true;
 			break;
+		case 'W':
+			o.whole = true;
+			break;
+		case 'M':
+			if (!strcmp(optarg, "jll")) {
+				o.jll = true;
+			} else if (strcmp(optarg, "settle")) {
+				p_err("--method: unknown method '%s' (settle, jll)", optarg);
+				return 1;
+			}
+			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 0;
@@ -551,6 +656,10 @@ int cmd_report(int argc, char **argv)
 			usage_hint("report");
 			return 1;
 		}
+	}
+	if (o.jll && (o.csv || o.transitions)) {
+		p_err("--method jll prints its own table: no --csv or --transitions");
+		return 1;
 	}
 	if (o.json && o.csv) {
 		p_err("--json and --csv cannot be combined");

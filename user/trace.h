@@ -52,6 +52,7 @@ enum trace_event_id {
 	TEV_PROBE_INFO = 10,
 	TEV_PROBE_BINS = 11,
 	TEV_CAMPAIGN = 12,
+	TEV_PROBE_SAMPLES = 13,
 	/*
 	 * The writer's own bookkeeping, numbered apart from the data events
 	 * above so that those can grow without colliding with it.
@@ -76,6 +77,9 @@ enum { PI_SAMPLES, PI_CPU, PI_BIN_NS, PI_ITERS_PER_SAMPLE,		/* probe_info */
        PI_DROPPED_BINS, PI_FIFO, PI_MLOCKED };
 enum { PB_T0_NS, PB_CPU, PB_BIN_NS, PB_N, PB_W0 };		/* probe_bins: */
 							/* w_i is f[PB_W0 + i] */
+/* probe_samples: end of sample i in f[PS_END0 + i], duration in f[PS_DUR0 + i] */
+#define TRACE_PROBE_SAMPLES_PER_EVENT 8
+enum { PS_CPU, PS_N, PS_END0, PS_DUR0 = PS_END0 + TRACE_PROBE_SAMPLES_PER_EVENT };
 enum { CA_SEED, CA_CPU, CA_COUNT, CA_GAP_MIN_US, CA_GAP_MAX_US,	/* campaign */
        CA_READER, CA_SAMPLE_PERIOD_NS, CA_KPROBES, CA_WARMUP };
 enum { TR_EVENTS, TR_ERR };					/* truncated */

@@ -121,6 +121,20 @@ static const struct trace_field_desc truncated_fields[] = {
 	[TR_EVENTS]	= { "events", 8 },	/* accepted, never written */
 	[TR_ERR]	= { "err", 4 },		/* positive errno */
 };
+/* Imported probes' own samples (settle import), kept for their definitions. */
+#define E(i) [PS_END0 + (i)] = { "end_ns" #i, 8 }
+#define D(i) [PS_DUR0 + (i)] = { "dur_ns" #i, 4 }
+static const struct trace_field_desc probe_samples_fields[] = {
+	[PS_CPU]	= { "cpu", 4 },
+	[PS_N]		= { "n", 4 },		/* valid samples, 1..8 */
+	E(0), E(1), E(2), E(3), E(4), E(5), E(6), E(7),
+	D(0), D(1), D(2), D(3), D(4), D(5), D(6), D(7),
+};
+#undef E
+#undef D
+_Static_assert(ARRAY_SIZE(probe_samples_fields) == PS_DUR0 + TRACE_PROBE_SAMPLES_PER_EVENT &&
+	       ARRAY_SIZE(probe_samples_fields) <= TRACE_MAX_FIELDS,
+	       "probe_samples must fit trace_event.f[]");
 
 static const struct trace_event_desc events[] = {
 	{ TEV_CPUFREQ_PRE, "cpufreq_pre", ARRAY_SIZE(cpufreq_fields), cpufreq_fields },
@@ -136,6 +150,8 @@ static const struct trace_event_desc events[] = {
 	{ TEV_PROBE_BINS, "probe_bins", ARRAY_SIZE(probe_bins_fields), probe_bins_fields },
 	{ TEV_CAMPAIGN, "campaign", ARRAY_SIZE(campaign_fields), campaign_fields },
 	{ TEV_TRUNCATED, "truncated", ARRAY_SIZE(truncated_fields), truncated_fields },
+	{ TEV_PROBE_SAMPLES, "probe_samples", ARRAY_SIZE(probe_samples_fields),
+	  probe_samples_fields },
 };
 
 const struct trace_event_desc *trace_event_desc(uint32_t id)

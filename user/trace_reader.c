@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "trace.h"
@@ -294,14 +295,22 @@ static int stop_at(struct trace_stream_result *res, enum trace_damage damage,
 	return 0;
 }
 
-int trace_parse_stream(const uint8_t *buf, size_t len,
-		       const struct trace_info *ti, trace_event_cb cb,
-		       void *ctx, struct trace_stream_result *res,
-		       char *err, size_t errlen)
+/* Parsed parts of a mapped stream are handed back in steps this large. */
+#define RELEASE_BYTES	(4u << 20)
+
+/*
+ * mapped: buf is a page-aligned private file mapping; the pages of packets
+ * already parsed are dropped as the parse goes, so reading a trace of any
+ * size keeps only RELEASE_BYTES of it resident.
+ */
+static int parse_stream(const uint8_t *buf, size_t len, bool mapped,
+			const struct trace_info *ti, trace_event_cb cb,
+			void *ctx, struct trace_stream_result *res,
+			char *err, size_t errlen)
 {
 	uint64_t prev_end = 0, prev_discarded = 0, seq_expected = 0;
 	char why[sizeof(res->why)];
-	size_t off = 0;
+	size_t off = 0, released = 0, page = mapped ? (size_t)sysconf(_SC_PAGESIZE) : 0;
 
 	memset(res, 0, sizeof(*res));
 	while (off < len) {
@@ -371,6 +380,12 @@ int trace_parse_stream(const uint8_t *buf, size_t len,
 		prev_end = end;
 		seq_expected = seq + 1;
 		off += pbytes;
+		if (mapped && off - released >= RELEASE_BYTES) {
+			size_t upto = off / page * page;
+
+			madvise((void *)(buf + released), upto - released, MADV_DONTNEED);
+			released = upto;
+		}
 		/* The writer's last word: nothing after it is the writer's. */
 		if (res->truncated)
 			break;
@@ -389,6 +404,33 @@ corrupt:
 	return stop_at(res, TRACE_CORRUPT, off, why, err, errlen);
 }
 
+int trace_parse_stream(const uint8_t *buf, size_t len,
+		       const struct trace_info *ti, trace_event_cb cb,
+		       void *ctx, struct trace_stream_result *res,
+		       char *err, size_t errlen)
+{
+	return parse_stream(buf, len, false, ti, cb, ctx, res, err, errlen);
+}
+
+/* An open descriptor of a regular file, or -errno (-EINVAL: not regular). */
+static int open_regular(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 static int read_file(const char *path, size_t limit, uint8_t **out, size_t *outlen)
 {
 	struct stat st;
@@ -396,17 +438,9 @@ static int read_file(const char *path, size_t limit, uint8_t **out, size_t *outl
 	size_t got = 0;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path, &st);
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		ret = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		goto out;
-	}
+		return fd;
 	if ((uint64_t)st.st_size > limit) {
 		ret = -EFBIG;
 		goto out;
@@ -443,6 +477,37 @@ const char *trace_damage_name(enum trace_damage d)
 	};
 
 	return (unsigned int)d < ARRAY_SIZE(names) ? names[d] : "unknown";
+}
+
+/*
+ * A stream file, mapped (read in order, handed back as parsed: memory does
+ * not grow with the trace) or, where it cannot be mapped (empty), read.
+ */
+static int map_file(const char *path, uint8_t **out, size_t *outlen, bool *mapped)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	*mapped = false;
+	fd = open_regular(path, &st);
+	if (fd < 0)
+		return fd;
+	if (!st.st_size || (uint64_t)st.st_size > SIZE_MAX / 2) {
+		close(fd);
+		return read_file(path, SIZE_MAX / 2, out, outlen);
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return read_file(path, SIZE_MAX / 2, out, outlen);
+	}
+	madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+	*out = p;
+	*outlen = (size_t)st.st_size;
+	*mapped = true;
+	close(fd);		/* the mapping stays */
+	return 0;
 }
 
 /* CTF: every regular file except metadata and dotfiles is a stream. */
@@ -488,17 +553,21 @@ int trace_read_dir(const char *dir, struct trace_info *ti, trace_event_cb cb,
 	}
 	for (i = 0; i < n && !ret; i++) {
 		struct trace_stream_result r;
+		bool mapped;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		ret = read_file(path, SIZE_MAX / 2, &buf, &len);
+		ret = map_file(path, &buf, &len, &mapped);
 		if (ret) {
 			set_err(err, errlen, "cannot read stream '%s': %s", path,
 				ret == -EINVAL ? "not a regular file" : strerror(-ret));
 			ret = -1;
 			break;
 		}
-		ret = trace_parse_stream(buf, len, ti, cb, ctx, &r, why, sizeof(why));
-		free(buf);
+		ret = parse_stream(buf, len, mapped, ti, cb, ctx, &r, why, sizeof(why));
+		if (mapped)
+			munmap(buf, len);
+		else
+			free(buf);
 		buf = NULL;
 		if (ret < 0) {
 			set_err(err, errlen, "'%s': %s", path, why);

@@ -96,3 +96,20 @@ int extra_args(int argc, char **argv, const char *cmd)
 	p_err("unexpected argument '%s' (try 'settle %s --help')", argv[optind], cmd);
 	return 1;
 }
+
+int grow_array(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 64;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}

@@ -43,6 +43,12 @@ void set_err(char *err, size_t len, const char *fmt, ...)
 int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	      uint64_t *out);
 
+/*
+ * Make *arr hold at least `need` elements of `elem` bytes, doubling from 64;
+ * -1 (and *arr untouched) when out of memory.
+ */
+int grow_array(void **arr, size_t *cap, size_t need, size_t elem);
+
 /* Trace data is little-endian whatever the host; be explicit about it. */
 static inline void put_le32(uint8_t *p, uint32_t v)
 {

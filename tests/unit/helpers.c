@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "analyze.h"
 #include "helpers.h"
 
 char *tmpdir_make(void)
@@ -140,4 +141,17 @@ void quiet_stderr(bool on)
 		close(saved_fd);
 		saved_fd = -1;
 	}
+}
+
+void feed_cf(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
+	     uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
+{
+	struct trace_event ev = { .desc = trace_event_desc(id), .ts_ns = ts };
+
+	ev.f[CF_ID] = xid;
+	ev.f[CF_TS_NS] = ts;
+	ev.f[CF_CPU] = cpu;
+	ev.f[CF_OLD_KHZ] = old_khz;
+	ev.f[CF_NEW_KHZ] = new_khz;
+	assert_int_equal(analysis_add(&ev, a), 0);
 }

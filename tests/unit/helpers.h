@@ -41,6 +41,11 @@ void add_cf(struct trace_writer *w, uint32_t id, uint64_t xid, uint64_t ts,
 	    uint32_t cpu, uint32_t old_khz, uint32_t new_khz);
 void add_fq(struct trace_writer *w, uint64_t ts, uint32_t cpu, uint32_t khz);
 
+struct analysis;
+/* A cpufreq_pre/post straight into analysis_add(). */
+void feed_cf(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
+	     uint32_t cpu, uint32_t old_khz, uint32_t new_khz);
+
 /* report_run() into a string; *rc gets its return value. */
 char *report_capture(const char *dir, const struct report_opts *o, int *rc);
 

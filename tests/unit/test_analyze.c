@@ -1,23 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Pairing, percentiles, direction and the report's output shapes. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analyze.h"
 #include "helpers.h"
 #include "util.h"
-
-static void feed_cf(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
-		    uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
-{
-	struct trace_event ev = { .desc = trace_event_desc(id), .ts_ns = ts };
-
-	ev.f[CF_ID] = xid;
-	ev.f[CF_TS_NS] = ts;
-	ev.f[CF_CPU] = cpu;
-	ev.f[CF_OLD_KHZ] = old_khz;
-	ev.f[CF_NEW_KHZ] = new_khz;
-	assert_int_equal(analysis_add(&ev, a), 0);
-}
 
 static void feed_fq(struct analysis *a, uint64_t ts, uint32_t cpu, uint32_t khz)
 {
@@ -43,6 +31,35 @@ static void test_percentile(void **state)
 	assert_int_equal(percentile(v, 4, 500), 2);	/* documented example */
 	assert_int_equal(percentile(v, 21, 950), 20);	/* 0.95*20 = 19 exactly */
 	assert_int_equal(percentile(v, 2, 990), 1);
+}
+
+/* p99.9: from 1000 values on, and then not simply the max. */
+static void test_p999(void **state)
+{
+	struct analysis a;
+	uint64_t id = 1;
+
+	(void)state;
+	analysis_init(&a);
+	/* 2000 driver calls of 1..2000 ns on CPU 0, 999 on CPU 1 */
+	for (uint64_t i = 0; i < 2000; i++, id++) {
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, id * 1000000, 0, 614400, 1728000);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, id * 1000000 + (i * 7919) % 2000 + 1, 0,
+			614400, 1728000);
+	}
+	for (uint64_t i = 0; i < 999; i++, id++) {
+		feed_cf(&a, TEV_CPUFREQ_PRE, id, id * 1000000, 1, 1728000, 614400);
+		feed_cf(&a, TEV_CPUFREQ_POST, id, id * 1000000 + i + 1, 1, 1728000, 614400);
+	}
+	assert_int_equal(analysis_finish(&a), 0);
+	assert_int_equal(a.ng, 2);
+	assert_int_equal(a.g[0].stall.n, 2000);
+	/* sorted[floor(0.999 * 1999)] = sorted[1997] = 1998 */
+	assert_int_equal(a.g[0].stall.p999, 1998);
+	assert_int_equal(a.g[0].stall.max, 2000);
+	assert_int_equal(a.g[1].stall.n, 999);
+	assert_int_equal(a.g[1].stall.p999, 0);	/* not computed: n too small */
+	analysis_free(&a);
 }
 
 static void test_direction(void **state)
@@ -201,11 +218,27 @@ static void test_report_json(void **state)
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
 		"\"policy_events\":0,\"probe\":null,"
 		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":614400,\"to_khz\":1728000,"
-		"\"direction\":\"up\",\"n\":3,\"warmup\":0,\"stall_us\":{\"p50\":20.000,\"p95\":20.000,"
-		"\"p99\":20.000,\"max\":30.500},\"request_to_exit_us\":null,"
+		"\"direction\":\"up\",\"n\":3,\"warmup\":0,\"driver_call_us\":{\"p50\":20.000,"
+		"\"p95\":20.000,\"p99\":20.000,\"p99_9\":null,\"max\":30.500},\"stall_us\":{\"p50\":20.000,"
+		"\"p95\":20.000,\"p99\":20.000,\"p99_9\":null,\"max\":30.500},\"workload_stall_us\":null,"
+		"\"workload_stall_noise_us\":null,\"request_to_exit_us\":null,"
 		"\"effective_settle_us\":null,\"throughput_settle_us\":null,"
 		"\"detection_bound_us\":null,\"effective_bound_us\":null,\"noise_floor_us\":null,"
-		"\"flags\":[\"no_request\",\"no_effective\",\"no_probe\"]}]}\n");
+		"\"flags\":[\"no_request\",\"no_effective\",\"no_probe\"]}],"
+		"\"matrix\":[{\"domain\":\"cpu\",\"rates_khz\":[614400,1728000],"
+		"\"effective_settle_p50_us\":[[null,null],[null,null]],"
+		"\"throughput_settle_p50_us\":[[null,null],[null,null]],"
+		"\"driver_call_p50_us\":[[null,20.000],[null,null]],"
+		"\"workload_stall_p50_us\":[[null,null],[null,null]],\"n\":[[0,3],[0,0]]}],"
+		"\"clustering\":[{\"domain\":\"cpu\",\"metric\":\"effective_settle\",\"n\":0,\"slow\":0,"
+		"\"slow_with_next\":0,\"slow_next_slow\":0,\"p_slow\":null,\"p_next_slow_given_slow\":null},"
+		"{\"domain\":\"cpu\",\"metric\":\"throughput_settle\",\"n\":0,\"slow\":0,"
+		"\"slow_with_next\":0,\"slow_next_slow\":0,\"p_slow\":null,\"p_next_slow_given_slow\":null},"
+		"{\"domain\":\"cpu\",\"metric\":\"driver_call\",\"n\":3,\"slow\":1,"
+		"\"slow_with_next\":1,\"slow_next_slow\":0,\"p_slow\":0.333333,\"p_next_slow_given_slow\":null},"
+		"{\"domain\":\"cpu\",\"metric\":\"workload_stall\",\"n\":0,\"slow\":0,"
+		"\"slow_with_next\":0,\"slow_next_slow\":0,\"p_slow\":null,\"p_next_slow_given_slow\":null}],"
+		"\"unexplained\":[]}\n");
 	free(out);
 
 	o.transitions = true;
@@ -213,8 +246,9 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":1,"
 			       "\"from_khz\":614400,\"to_khz\":1728000,\"t_request_ns\":1000,"
-			       "\"stall_ns\":10000,"));
-	assert_non_null(strstr(out, "\"t_request_ns\":70000,\"stall_ns\":20000,"));
+			       "\"driver_call_ns\":10000,\"stall_ns\":10000,\"workload_stall_ns\":null,"));
+	assert_non_null(strstr(out, "\"t_request_ns\":70000,\"driver_call_ns\":20000,"
+			       "\"stall_ns\":20000,"));
 	assert_non_null(strstr(out, "\"failed_steps\":[]}\n"));
 	free(out);
 
@@ -222,10 +256,11 @@ static void test_report_json(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
-		"domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns\n"
-		"cpu,614400,1728000,1000,10000,,\n"
-		"cpu,614400,1728000,20000,30500,,\n"
-		"cpu,614400,1728000,70000,20000,,\n");
+		"domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns,"
+		"workload_stall_ns\n"
+		"cpu,614400,1728000,1000,10000,,,\n"
+		"cpu,614400,1728000,20000,30500,,,\n"
+		"cpu,614400,1728000,70000,20000,,,\n");
 	free(out);
 
 	o = (struct report_opts){ .csv = true };
@@ -233,7 +268,7 @@ static void test_report_json(void **state)
 	assert_non_null(strstr(out,
 		"domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us,"));
 	assert_non_null(strstr(out, "\ncpu,614400,1728000,up,3,20.000,20.000,20.000,30.500,,,,,,,,,,,,,,,,0,"
-			       "no_request;no_effective;no_probe\n"));
+			       "no_request;no_effective;no_probe,,,,,\n"));
 	free(out);
 
 	o = (struct report_opts){ 0 };
@@ -241,7 +276,7 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "1 unpaired PRE, 1 unpaired POST"));
 	assert_non_null(strstr(out, "lost 5"));
-	assert_non_null(strstr(out, "  stall                    20.000      20.000      20.000      30.500  n=3"));
+	assert_non_null(strstr(out, "  driver call              20.000      20.000      20.000      n<1000      30.500  n=3"));
 	assert_non_null(strstr(out, "  request->exit                 -  (no settle:cpu_request events)"));
 	assert_non_null(strstr(out, "How to read this"));
 	free(out);
@@ -265,19 +300,35 @@ static void test_report_fallback(void **state)
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
 		"\"policy_events\":0,\"probe\":null,"
 		"\"pairs\":[{\"domain\":\"cpu\",\"from_khz\":1000,\"to_khz\":2000,"
-		"\"direction\":\"up\",\"n\":1,\"warmup\":0,\"stall_us\":null,"
+		"\"direction\":\"up\",\"n\":1,\"warmup\":0,\"driver_call_us\":null,\"stall_us\":null,"
+		"\"workload_stall_us\":null,\"workload_stall_noise_us\":null,"
 		"\"request_to_exit_us\":null,\"effective_settle_us\":null,"
 		"\"throughput_settle_us\":null,\"detection_bound_us\":null,"
 		"\"effective_bound_us\":null,\"noise_floor_us\":null,\"flags\":[\"no_probe\"]}],"
+		"\"matrix\":[{\"domain\":\"cpu\",\"rates_khz\":[1000,2000],"
+		"\"effective_settle_p50_us\":[[null,null],[null,null]],"
+		"\"throughput_settle_p50_us\":[[null,null],[null,null]],"
+		"\"driver_call_p50_us\":[[null,null],[null,null]],"
+		"\"workload_stall_p50_us\":[[null,null],[null,null]],\"n\":[[0,1],[0,0]]}],"
+		"\"clustering\":[{\"domain\":\"cpu\",\"metric\":\"effective_settle\",\"n\":0,\"slow\":0,"
+		"\"slow_with_next\":0,\"slow_next_slow\":0,\"p_slow\":null,\"p_next_slow_given_slow\":null},"
+		"{\"domain\":\"cpu\",\"metric\":\"throughput_settle\",\"n\":0,\"slow\":0,"
+		"\"slow_with_next\":0,\"slow_next_slow\":0,\"p_slow\":null,\"p_next_slow_given_slow\":null},"
+		"{\"domain\":\"cpu\",\"metric\":\"driver_call\",\"n\":0,\"slow\":0,"
+		"\"slow_with_next\":0,\"slow_next_slow\":0,\"p_slow\":null,\"p_next_slow_given_slow\":null},"
+		"{\"domain\":\"cpu\",\"metric\":\"workload_stall\",\"n\":0,\"slow\":0,"
+		"\"slow_with_next\":0,\"slow_next_slow\":0,\"p_slow\":null,\"p_next_slow_given_slow\":null}],"
+		"\"unexplained\":[],"
 		"\"transitions\":[{\"domain\":\"cpu\",\"cpu\":0,\"id\":0,\"from_khz\":1000,"
-		"\"to_khz\":2000,\"t_request_ns\":200,\"stall_ns\":null,\"request_source\":null,"
+		"\"to_khz\":2000,\"t_request_ns\":200,\"driver_call_ns\":null,\"stall_ns\":null,"
+		"\"workload_stall_ns\":null,\"workload_stall_noise_ns\":null,\"request_source\":null,"
 		"\"request_to_exit_ns\":null,\"effective_status\":null,\"t_effective_ns\":null,"
 		"\"effective_bound_ns\":null,\"t_throughput_ns\":null,\"detection_bound_ns\":null,"
 		"\"noise_floor_ns\":null,\"flags\":[\"no_probe\"]}],\"failed_steps\":[]}\n");
 	free(out);
 	o = (struct report_opts){ 0 };
 	out = report_capture(dir, &o, &rc);
-	assert_non_null(strstr(out, "stall:    unavailable"));
+	assert_non_null(strstr(out, "driver call: unavailable"));
 	assert_non_null(strstr(out, "n/a"));
 	free(out);
 	rm_rf(dir);
@@ -290,12 +341,35 @@ static void add_ev(struct trace_writer *w, uint32_t id, uint64_t ts, const uint6
 }
 
 /*
+ * Workload hiccups injected into make_full_trace_h(true), bin-relative ns:
+ * 25 us at 30.705 ms, 0.7 ms after the first request, at the slow level,
+ * spread over three bins; 40 us at 90.3 ms, after the second request and
+ * before its change point, at the fast level, four whole bins.
+ */
+static const uint64_t hiccup[2][2] = { { 30705000, 30730000 }, { 90300000, 90340000 } };
+
+/* Time of [a, b) the workload was stalled. */
+static uint64_t hiccup_in(uint64_t a, uint64_t b)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t lo = a > hiccup[i][0] ? a : hiccup[i][0];
+		uint64_t hi = b < hiccup[i][1] ? b : hiccup[i][1];
+
+		if (hi > lo)
+			lost += hi - lo;
+	}
+	return lost;
+}
+
+/*
  * A step campaign in miniature: two transitions 60 ms apart on CPU 3, the
  * first a warm-up, each with request, PRE/POST, effective change, step
  * event, and probe bins whose rate changes 1.5 ms after each request; plus
  * one failed step.
  */
-static char *make_full_trace(void)
+static char *make_full_trace_h(bool hiccups)
 {
 	const uint64_t base = 1000000000ULL, bin = 10000, gap = 60000000;
 	struct trace_meta m = test_meta("settle.ko");
@@ -321,6 +395,8 @@ static char *make_full_trace(void)
 			if (t >= 91500000)
 				k = 2;
 			f[PB_W0 + j] = khz[k] * bin / 1728000;
+			if (hiccups)
+				f[PB_W0 + j] = f[PB_W0 + j] * (bin - hiccup_in(t, t + bin)) / bin;
 		}
 		add_ev(w, TEV_PROBE_BINS, f[PB_T0_NS], f);
 	}
@@ -353,20 +429,32 @@ static char *make_full_trace(void)
 	return dir;
 }
 
+/* The whole-trace analysis of dir into a, asserting it worked. */
+static void load_trace(const char *dir, struct analysis *a)
+{
+	struct trace_info ti;
+	struct trace_stream_result res;
+	char err[SETTLE_ERR_LEN];
+
+	analysis_init(a);
+	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, a, &res, err, sizeof(err)), 0);
+	assert_int_equal(analysis_finish(a), 0);
+}
+
+static char *make_full_trace(void)
+{
+	return make_full_trace_h(false);
+}
+
 static void test_report_full(void **state)
 {
 	struct report_opts o = { .json = true };
 	char *dir = make_full_trace(), *out;
 	struct analysis a;
-	struct trace_info ti;
-	struct trace_stream_result res;
-	char err[SETTLE_ERR_LEN];
 	int rc;
 
 	(void)state;
-	analysis_init(&a);
-	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, &a, &res, err, sizeof(err)), 0);
-	assert_int_equal(analysis_finish(&a), 0);
+	load_trace(dir, &a);
 	assert_int_equal(a.nx, 2);
 	assert_int_equal(a.steps, 3);
 	assert_int_equal(a.steps_warmup, 1);
@@ -382,6 +470,10 @@ static void test_report_full(void **state)
 		assert_true(x->t_throughput_ns + x->tp_bound_ns >= truth &&
 			    x->t_throughput_ns <= truth + x->tp_bound_ns);
 		assert_true(x->tp_bound_ns <= 20000);
+		/* Clean levels: no hiccup, and none in the steady window either. */
+		assert_true(x->has_wstall);
+		assert_true(x->wstall_ns <= 10);
+		assert_true(x->wstall_noise_ns <= 10);
 	}
 	assert_true(a.x[0].flags & XF_WARMUP);
 	/* The warm-up pair has n 0 and no statistics, only its count. */
@@ -399,9 +491,9 @@ static void test_report_full(void **state)
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "\"steps\":3,\"steps_warmup\":1,\"steps_failed\":1,"));
 	assert_non_null(strstr(out, "\"from_khz\":729600,\"to_khz\":1728000,\"direction\":\"up\","
-			       "\"n\":0,\"warmup\":1,\"stall_us\":null,"));
+			       "\"n\":0,\"warmup\":1,\"driver_call_us\":null,\"stall_us\":null,"));
 	assert_non_null(strstr(out, "\"request_to_exit_us\":{\"p50\":45.000,\"p95\":45.000,"
-			       "\"p99\":45.000,\"max\":45.000},\"effective_settle_us\":{\"p50\":1400.000,"));
+			       "\"p99\":45.000,\"p99_9\":null,\"max\":45.000},\"effective_settle_us\":{\"p50\":1400.000,"));
 	assert_non_null(strstr(out, "\"effective_bound_us\":{\"p50\":20.500,"));
 	assert_non_null(strstr(out, "\"throughput_settle_us\":{\"p50\":1"));
 	free(out);
@@ -410,7 +502,8 @@ static void test_report_full(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_true(!strncmp(out, "domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,"
-			     "t_throughput_ns\ncpu,729600,1728000,1030000000,40000,1031400000,10315", 99));
+			     "t_throughput_ns,workload_stall_ns\ncpu,729600,1728000,1030000000,40000,"
+			     "1031400000,10315", 117));
 	free(out);
 
 	o = (struct report_opts){ .json = true, .transitions = true };
@@ -426,6 +519,68 @@ static void test_report_full(void **state)
 	free(out);
 	rm_rf(dir);
 	free(dir);
+}
+
+/* The workload stall finds injected hiccups, whatever level they hit. */
+static void test_workload_stall(void **state)
+{
+	struct report_opts o = { .json = true };
+	char *dir = make_full_trace_h(true), *out;
+	struct analysis a;
+	int rc;
+
+	(void)state;
+	load_trace(dir, &a);
+	assert_int_equal(a.nx, 2);
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t truth = hiccup[i][1] - hiccup[i][0];
+
+		assert_true(a.x[i].has_wstall);
+		/* integer work per bin: within a few ns */
+		if (a.x[i].wstall_ns + 5 < truth || a.x[i].wstall_ns > truth + 5)
+			fail_msg("transition %zu: workload stall %" PRIu64 " ns, injected %" PRIu64,
+				 i, a.x[i].wstall_ns, truth);
+		assert_true(a.x[i].wstall_noise_ns <= 10);
+		/* the driver call is a different quantity and stays what it was */
+		assert_int_equal(a.x[i].stall_ns, 40000);
+	}
+	assert_int_equal(a.g[1].wstall.n, 1);
+	assert_true(a.g[1].wstall.p50 >= 39995 && a.g[1].wstall.p50 <= 40005);
+	analysis_free(&a);
+
+	out = report_capture(dir, &o, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(out, "\"workload_stall_us\":{\"p50\":40.0"));
+	assert_non_null(strstr(out, "\"driver_call_us\":{\"p50\":40.000,"));
+	free(out);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* The streaming analyser (the default) and analysis_finish() agree. */
+static void test_stream_equals_whole(void **state)
+{
+	struct report_opts o = { .json = true, .transitions = true };
+	char *dirs[2] = { make_full_trace_h(false), make_full_trace_h(true) };
+	int rc;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		char *s, *w;
+
+		s = report_capture(dirs[i], &o, &rc);
+		assert_int_equal(rc, 0);
+		o.whole = true;
+		w = report_capture(dirs[i], &o, &rc);
+		o.whole = false;
+		assert_int_equal(rc, 0);
+		assert_string_equal(s, w);
+		assert_non_null(strstr(s, "\"throughput_settle_us\":{\"p50\":1"));
+		free(s);
+		free(w);
+		rm_rf(dirs[i]);
+		free(dirs[i]);
+	}
 }
 
 static void test_report_errors(void **state)
@@ -450,12 +605,15 @@ int run_analyze_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_p999),
 		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_group_stats),
 		cmocka_unit_test(test_fallback),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_fallback),
 		cmocka_unit_test(test_report_full),
+		cmocka_unit_test(test_workload_stall),
+		cmocka_unit_test(test_stream_equals_whole),
 		cmocka_unit_test(test_report_errors),
 	};
 	return cmocka_run_group_tests_name("pairing, statistics, report", tests, NULL, NULL);

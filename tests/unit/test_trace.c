@@ -449,6 +449,7 @@ static void test_new_event_sizes(void **state)
 		{ TEV_PROBE_BINS, "probe_bins", 84 },
 		{ TEV_CAMPAIGN, "campaign", 40 },
 		{ TEV_TRUNCATED, "truncated", 12 },
+		{ TEV_PROBE_SAMPLES, "probe_samples", 104 },
 	};
 
 	(void)state;
@@ -460,7 +461,7 @@ static void test_new_event_sizes(void **state)
 		assert_int_equal(trace_event_payload_bytes(d), want[i].bytes);
 		assert_true(d->nfields <= TRACE_MAX_FIELDS);
 	}
-	assert_null(trace_event_desc(13));
+	assert_null(trace_event_desc(14));
 }
 
 /* Records whose length does not match their type are refused. */
