@@ -23,7 +23,9 @@ error quantiles:
               95th percentile of the |error| <= --max-p95-throughput-err-us
 
 Every check prints the quantiles of the signed error and of |error|, so a
-run states the bounds it actually met.
+run states the bounds it actually met.  --by-pair prints, instead of the
+checks, one table row per rate pair: p50/p95/max of measured - truth for
+the stall, the effective and the throughput settle (make demo shows it).
 """
 import argparse
 import json
@@ -56,6 +58,33 @@ def p95_check(fails, what, xs, bound):
                      % (what, p95, bound))
 
 
+def by_pair(pairs, unmatched, warmup):
+    """One row per (from, to): how far settle's figures lie from the truth."""
+    def cell(xs):
+        if not xs:
+            return "%21s" % "-"
+        return "%6.0f %6.0f %7.0f" % (quantile(xs, .5), quantile(xs, .95),
+                                      max(xs, key=abs))
+    groups = {}
+    for t, m in pairs:
+        groups.setdefault((m["from_khz"], m["to_khz"]), []).append((t, m))
+    print("settle's error against the simulator's truth, measured - truth, us"
+          " (p50 p95 max|.|):")
+    print("%-20s %3s  %-21s  %-21s  %-21s" % ("pair, kHz", "n", "stall (driver call)",
+                                          "effective settle", "throughput settle"))
+    for (f, to), rows in sorted(groups.items()):
+        st = [(m["stall_ns"] - int(t["stall_ns"])) / 1000.0
+              for t, m in rows if m.get("stall_ns") is not None]
+        ef = [(m["t_effective_ns"] - int(t["t_settle_ns"])) / 1000.0
+              for t, m in rows if m.get("t_effective_ns") is not None]
+        tp = [(m["t_throughput_ns"] - int(t["t_settle_ns"])) / 1000.0
+              for t, m in rows if m.get("t_throughput_ns") is not None]
+        print("%-20s %3d  %s  %s  %s" % ("%d->%d" % (f, to), len(rows), cell(st),
+                                         cell(ef), cell(tp)))
+    print("(%d warm-up transitions not compared, %d truth rows unmatched)"
+          % (warmup, unmatched))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,6 +105,8 @@ def main():
                     help="fraction of matched transitions that must have a change point")
     ap.add_argument("--min-within-frac", type=float, default=1.0,
                     help="fraction of change points that must lie within their bound")
+    ap.add_argument("--by-pair", action="store_true",
+                    help="print the per-pair accuracy table only, check nothing")
     ap.add_argument("--slack-us", type=float, default=0.0,
                     help="added to the effective/throughput bounds (timer delivery)")
     a = ap.parse_args()
@@ -110,6 +141,10 @@ def main():
             warmup += 1
         else:
             pairs.append((t, best))
+
+    if a.by_pair:
+        by_pair(pairs, unmatched, warmup)
+        return 0
 
     fails = []
     print("%s: %d truth rows, %d matched, %d warm-up (not checked), %d unmatched, "
