@@ -70,8 +70,9 @@ def by_pair(pairs, unmatched, warmup):
         groups.setdefault((m["from_khz"], m["to_khz"]), []).append((t, m))
     print("settle's error against the simulator's truth, measured - truth, us"
           " (p50 p95 max|.|):")
-    print("%-20s %3s  %-21s  %-21s  %-21s" % ("pair, kHz", "n", "stall (driver call)",
+    print("%-20s %3s  %-21s  %-21s  %-21s" % ("", "", "stall (driver call)",
                                           "effective settle", "throughput settle"))
+    print("%-20s %3s  %s  %s  %s" % ("pair, kHz", "n", *(["%6s %6s %7s" % ("p50", "p95", "max")] * 3)))
     for (f, to), rows in sorted(groups.items()):
         st = [(m["stall_ns"] - int(t["stall_ns"])) / 1000.0
               for t, m in rows if m.get("stall_ns") is not None]
