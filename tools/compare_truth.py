@@ -20,7 +20,8 @@ error quantiles:
               for at least --min-within-frac of the transitions with a
               change point (each miss is printed); at least
               --min-throughput-frac of the matched ones must have one;
-              95th percentile of the |error| <= --max-p95-throughput-err-us
+              95th percentile of the |error| <= --max-p95-throughput-err-us,
+              median <= --max-p50-throughput-err-us
 
 Every check prints the quantiles of the signed error and of |error|, so a
 run states the bounds it actually met.  --by-pair prints, instead of the
@@ -48,14 +49,14 @@ def qline(name, xs):
                 quantile(a, .5), quantile(a, .95), max(a)))
 
 
-def p95_check(fails, what, xs, bound):
-    """Append a failure when the 95th percentile of |xs| exceeds bound."""
+def p95_check(fails, what, xs, bound, q=.95):
+    """Append a failure when the q quantile of |xs| exceeds bound."""
     if bound is None or not xs:
         return
-    p95 = quantile([abs(x) for x in xs], .95)
-    if p95 > bound:
-        fails.append("95th percentile of the %s |error| %.1f us exceeds %.1f us"
-                     % (what, p95, bound))
+    v = quantile([abs(x) for x in xs], q)
+    if v > bound:
+        fails.append("%d%% quantile of the %s |error| %.1f us exceeds %.1f us"
+                     % (round(100 * q), what, v, bound))
 
 
 def by_pair(pairs, unmatched, warmup):
@@ -98,6 +99,7 @@ def main():
     ap.add_argument("--max-p95-stall-err-us", type=float)
     ap.add_argument("--max-p95-effective-err-us", type=float)
     ap.add_argument("--max-p95-throughput-err-us", type=float)
+    ap.add_argument("--max-p50-throughput-err-us", type=float)
     ap.add_argument("--max-stall-miss-frac", type=float, default=0.0,
                     help="fraction of stalls allowed beyond --max-stall-err-us (each is printed)")
     ap.add_argument("--effective", action="store_true", help="check effective settle")
@@ -237,6 +239,7 @@ def main():
             print(qline("%s: throughput error us (change point - true settle)" % a.name, errs))
             print(qline("%s: throughput detection bound us" % a.name, bounds))
             p95_check(fails, "throughput", errs, a.max_p95_throughput_err_us)
+            p95_check(fails, "throughput", errs, a.max_p50_throughput_err_us, .5)
         if len(errs) < a.min_throughput_frac * max(1, len(pairs)):
             fails.append("only %d of %d transitions have a throughput change point"
                          % (len(errs), len(pairs)))
