@@ -71,19 +71,22 @@ if [ "$clock" = virtual ]; then
 	# campaign): over four suite runs of one tree, stall |error| p50
 	# 1-17 us, p95 17-33 us, max 21-63 us; effective |error| p95 18-67 us,
 	# always within the sample's own gap.  The bounds leave that spread
-	# room.  The sampler's instructions take 13 % of the probe's time in
+	# room; no stall error can exceed one steal burst (93 us) plus the
+	# path (measured <= 8 us), hence the per-transition 120 us.  The sampler's instructions take 13 % of the probe's time in
 	# each settle window (probe rate 0.87 of its level, measured), which
 	# pulls change points: throughput |error| p95 640-890 us, printed.
 	check step "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
-		--max-stall-err-us 100 --max-p95-stall-err-us 60 --max-p50-stall-err-us 30 \
+		--max-stall-err-us 120 --max-p95-stall-err-us 60 --max-p50-stall-err-us 30 \
 		--effective --max-p95-effective-err-us 120 \
 		--throughput --min-throughput-frac 0.9 --min-within-frac 0.9
 	# The same campaign with a 200 us sampler (1.3 % of the probe's
 	# time): throughput |error| p50 54-125 us over five runs (p95 435-1263
 	# us: a few transitions near steal bursts); stall |error| p50 1 us,
-	# p95 1-55 us (steal bursts, as above).
+	# p95 1-96 us, max 101 us: a transition from 115200 kHz that meets a
+	# steal burst waits out the burst (93 us) plus the path, so both the
+	# p95 and the per-transition bound are 120 us.
 	check step-quiet "$out/step-quiet.trace" "$out/step-quiet.truth.csv" --min-n 36 \
-		--max-stall-err-us 150 --max-p95-stall-err-us 100 --max-p50-stall-err-us 10 \
+		--max-stall-err-us 120 --max-p95-stall-err-us 120 --max-p50-stall-err-us 10 \
 		--effective --throughput --min-throughput-frac 0.9 --min-within-frac 0.9 \
 		--max-p50-throughput-err-us 250
 else
