@@ -41,15 +41,18 @@ def quantile(xs, q):
     return xs[int(q * (len(xs) - 1))]
 
 
-def qline(name, xs):
-    a = [abs(x) for x in xs]
-    return ("%s: p50 %.1f  p95 %.1f  p99 %.1f  min %.1f  max %.1f"
-            "  |err| p50 %.1f  p95 %.1f  max %.1f" % (
-                name, quantile(xs, .5), quantile(xs, .95), quantile(xs, .99), min(xs), max(xs),
-                quantile(a, .5), quantile(a, .95), max(a)))
+def qline(name, xs, signed=True):
+    """Quantiles of xs; for signed errors also those of |xs|."""
+    line = "%s: p50 %.1f  p95 %.1f  p99 %.1f  min %.1f  max %.1f" % (
+        name, quantile(xs, .5), quantile(xs, .95), quantile(xs, .99), min(xs), max(xs))
+    if signed:
+        a = [abs(x) for x in xs]
+        line += "  |err| p50 %.1f  p95 %.1f  max %.1f" % (
+            quantile(a, .5), quantile(a, .95), max(a))
+    return line
 
 
-def p95_check(fails, what, xs, bound, q=.95):
+def abs_quantile_check(fails, what, xs, bound, q=.95):
     """Append a failure when the q quantile of |xs| exceeds bound."""
     if bound is None or not xs:
         return
@@ -187,7 +190,7 @@ def main():
             if a.max_p50_stall_err_us is not None and p50 > a.max_p50_stall_err_us:
                 fails.append("median stall error %.1f us exceeds %.1f us"
                              % (p50, a.max_p50_stall_err_us))
-            p95_check(fails, "stall", errs, a.max_p95_stall_err_us)
+            abs_quantile_check(fails, "stall", errs, a.max_p95_stall_err_us)
             if min(errs) < 0:
                 fails.append("a measured stall is %.1f us shorter than the injected one"
                              % -min(errs))
@@ -212,8 +215,8 @@ def main():
                                                 m["effective_bound_ns"] / 1000.0))
         if errs:
             print(qline("%s: effective error us (sampled - true settle)" % a.name, errs))
-            print(qline("%s: effective bound us (sample gap + read cost)" % a.name, bounds))
-            p95_check(fails, "effective", errs, a.max_p95_effective_err_us)
+            print(qline("%s: effective bound us (sample gap + read cost)" % a.name, bounds, False))
+            abs_quantile_check(fails, "effective", errs, a.max_p95_effective_err_us)
         ok = verdict("effective", fails) and ok
 
     if a.throughput:
@@ -237,9 +240,9 @@ def main():
                                                   100 * (1 - a.min_within_frac)))
         if errs:
             print(qline("%s: throughput error us (change point - true settle)" % a.name, errs))
-            print(qline("%s: throughput detection bound us" % a.name, bounds))
-            p95_check(fails, "throughput", errs, a.max_p95_throughput_err_us)
-            p95_check(fails, "throughput", errs, a.max_p50_throughput_err_us, .5)
+            print(qline("%s: throughput detection bound us" % a.name, bounds, False))
+            abs_quantile_check(fails, "throughput", errs, a.max_p95_throughput_err_us)
+            abs_quantile_check(fails, "throughput", errs, a.max_p50_throughput_err_us, .5)
         if len(errs) < a.min_throughput_frac * max(1, len(pairs)):
             fails.append("only %d of %d transitions have a throughput change point"
                          % (len(errs), len(pairs)))
