@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * settle tracepoints.  The field layout is part of the trace ABI: the BPF
- * recorder reads these entries at fixed offsets (bpf/record.bpf.c checks the
- * tracefs format files before attaching), so 64-bit fields come first and
- * nothing is reordered without bumping the trace format version in
- * Documentation/trace-format.rst.  Every ts_ns is CLOCK_MONOTONIC.
+ * settle tracepoints: one event set for every clock domain.  Each event
+ * carries @domain (enum settle_domain) and @dev (the device index within the
+ * domain: the policy CPU for cpufreq, the order of attachment otherwise);
+ * device names and rate tables come from SETTLE_IOC_DEVICE.
+ *
+ * The field layout is part of the trace ABI: the BPF recorder reads these
+ * entries at fixed offsets (bpf/record.bpf.c checks the tracefs format
+ * files before attaching), so 64-bit fields come first and nothing is
+ * reordered without bumping the trace format version in
+ * Documentation/trace-format.rst.  Every ts_ns is CLOCK_MONOTONIC and every
+ * rate is kHz, whatever unit the domain's framework uses.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM settle
@@ -14,63 +20,25 @@
 
 #include <linux/tracepoint.h>
 
-DECLARE_EVENT_CLASS(settle_cpufreq_transition,
-
-	TP_PROTO(u64 id, u64 ts_ns, unsigned int cpu, unsigned int old_khz,
-		 unsigned int new_khz),
-
-	TP_ARGS(id, ts_ns, cpu, old_khz, new_khz),
-
-	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(u64, ts_ns)
-		__field(u32, cpu)
-		__field(u32, old_khz)
-		__field(u32, new_khz)
-	),
-
-	TP_fast_assign(
-		__entry->id = id;
-		__entry->ts_ns = ts_ns;
-		__entry->cpu = cpu;
-		__entry->old_khz = old_khz;
-		__entry->new_khz = new_khz;
-	),
-
-	TP_printk("id=%llu ts_ns=%llu cpu=%u old_khz=%u new_khz=%u",
-		  __entry->id, __entry->ts_ns, __entry->cpu,
-		  __entry->old_khz, __entry->new_khz)
-);
-
-/* cpufreq PRECHANGE: the driver's ->target_index is about to run. */
-DEFINE_EVENT(settle_cpufreq_transition, cpufreq_pre,
-	TP_PROTO(u64 id, u64 ts_ns, unsigned int cpu, unsigned int old_khz,
-		 unsigned int new_khz),
-	TP_ARGS(id, ts_ns, cpu, old_khz, new_khz)
-);
-
-/* cpufreq POSTCHANGE: ->target_index has returned. */
-DEFINE_EVENT(settle_cpufreq_transition, cpufreq_post,
-	TP_PROTO(u64 id, u64 ts_ns, unsigned int cpu, unsigned int old_khz,
-		 unsigned int new_khz),
-	TP_ARGS(id, ts_ns, cpu, old_khz, new_khz)
-);
-
 /*
  * The request that led to transition @id; @source (enum settle_req_source)
- * says how exact @ts_ns is.
+ * says how exact @ts_ns is.  @parent_id is the transition, of another
+ * device, inside whose driver call this one was requested (an EMC request
+ * issued by a CPU transition), or 0.
  */
-TRACE_EVENT(cpu_request,
+TRACE_EVENT(request,
 
-	TP_PROTO(u64 id, u64 ts_ns, unsigned int cpu, unsigned int from_khz,
-		 unsigned int to_khz, unsigned int source),
+	TP_PROTO(u64 id, u64 ts_ns, u64 parent_id, u32 domain, u32 dev,
+		 u32 from_khz, u32 to_khz, u32 source),
 
-	TP_ARGS(id, ts_ns, cpu, from_khz, to_khz, source),
+	TP_ARGS(id, ts_ns, parent_id, domain, dev, from_khz, to_khz, source),
 
 	TP_STRUCT__entry(
 		__field(u64, id)
 		__field(u64, ts_ns)
-		__field(u32, cpu)
+		__field(u64, parent_id)
+		__field(u32, domain)
+		__field(u32, dev)
 		__field(u32, from_khz)
 		__field(u32, to_khz)
 		__field(u32, source)
@@ -79,37 +47,84 @@ TRACE_EVENT(cpu_request,
 	TP_fast_assign(
 		__entry->id = id;
 		__entry->ts_ns = ts_ns;
-		__entry->cpu = cpu;
+		__entry->parent_id = parent_id;
+		__entry->domain = domain;
+		__entry->dev = dev;
 		__entry->from_khz = from_khz;
 		__entry->to_khz = to_khz;
 		__entry->source = source;
 	),
 
-	TP_printk("id=%llu ts_ns=%llu cpu=%u from_khz=%u to_khz=%u source=%u",
-		  __entry->id, __entry->ts_ns, __entry->cpu, __entry->from_khz,
+	TP_printk("id=%llu ts_ns=%llu parent_id=%llu domain=%u dev=%u from_khz=%u to_khz=%u source=%u",
+		  __entry->id, __entry->ts_ns, __entry->parent_id,
+		  __entry->domain, __entry->dev, __entry->from_khz,
 		  __entry->to_khz, __entry->source)
 );
 
+DECLARE_EVENT_CLASS(settle_driver,
+
+	TP_PROTO(u64 id, u64 ts_ns, u32 domain, u32 dev, u32 old_khz,
+		 u32 new_khz),
+
+	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz),
+
+	TP_STRUCT__entry(
+		__field(u64, id)
+		__field(u64, ts_ns)
+		__field(u32, domain)
+		__field(u32, dev)
+		__field(u32, old_khz)
+		__field(u32, new_khz)
+	),
+
+	TP_fast_assign(
+		__entry->id = id;
+		__entry->ts_ns = ts_ns;
+		__entry->domain = domain;
+		__entry->dev = dev;
+		__entry->old_khz = old_khz;
+		__entry->new_khz = new_khz;
+	),
+
+	TP_printk("id=%llu ts_ns=%llu domain=%u dev=%u old_khz=%u new_khz=%u",
+		  __entry->id, __entry->ts_ns, __entry->domain, __entry->dev,
+		  __entry->old_khz, __entry->new_khz)
+);
+
+/* The driver is about to be asked (cpufreq/devfreq PRECHANGE, clk set_rate). */
+DEFINE_EVENT(settle_driver, driver_entry,
+	TP_PROTO(u64 id, u64 ts_ns, u32 domain, u32 dev, u32 old_khz,
+		 u32 new_khz),
+	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz)
+);
+
+/* The driver call returned (POSTCHANGE, clk set_rate_complete). */
+DEFINE_EVENT(settle_driver, driver_exit,
+	TP_PROTO(u64 id, u64 ts_ns, u32 domain, u32 dev, u32 old_khz,
+		 u32 new_khz),
+	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz)
+);
+
 /*
- * The effective-frequency sampler's verdict for transition @id: the first
- * sample (started at @ts_ns) whose readout showed the target.  The change
- * happened after @prev_ts_ns (the last sample still showing the old rate)
- * and before @ts_ns + @cost_ns: that interval is the detection bound.
+ * The sampler's verdict for transition @id: the first sample (started at
+ * @ts_ns) whose readout showed the target.  The change happened after
+ * @prev_ts_ns (the last sample still showing another rate) and before
+ * @ts_ns + @cost_ns: that interval is the detection bound.
  */
-TRACE_EVENT(cpu_effective,
+TRACE_EVENT(effective,
 
-	TP_PROTO(u64 id, u64 ts_ns, u64 prev_ts_ns, unsigned int cpu,
-		 unsigned int khz, unsigned int cost_ns, unsigned int samples,
-		 unsigned int reader, unsigned int status),
+	TP_PROTO(u64 id, u64 ts_ns, u64 prev_ts_ns, u32 domain, u32 dev,
+		 u32 khz, u32 cost_ns, u32 samples, u32 reader, u32 status),
 
-	TP_ARGS(id, ts_ns, prev_ts_ns, cpu, khz, cost_ns, samples, reader,
-		status),
+	TP_ARGS(id, ts_ns, prev_ts_ns, domain, dev, khz, cost_ns, samples,
+		reader, status),
 
 	TP_STRUCT__entry(
 		__field(u64, id)
 		__field(u64, ts_ns)
 		__field(u64, prev_ts_ns)
-		__field(u32, cpu)
+		__field(u32, domain)
+		__field(u32, dev)
 		__field(u32, khz)
 		__field(u32, cost_ns)
 		__field(u32, samples)
@@ -121,7 +136,8 @@ TRACE_EVENT(cpu_effective,
 		__entry->id = id;
 		__entry->ts_ns = ts_ns;
 		__entry->prev_ts_ns = prev_ts_ns;
-		__entry->cpu = cpu;
+		__entry->domain = domain;
+		__entry->dev = dev;
 		__entry->khz = khz;
 		__entry->cost_ns = cost_ns;
 		__entry->samples = samples;
@@ -129,23 +145,25 @@ TRACE_EVENT(cpu_effective,
 		__entry->status = status;
 	),
 
-	TP_printk("id=%llu ts_ns=%llu prev_ts_ns=%llu cpu=%u khz=%u cost_ns=%u samples=%u reader=%u status=%u",
+	TP_printk("id=%llu ts_ns=%llu prev_ts_ns=%llu domain=%u dev=%u khz=%u cost_ns=%u samples=%u reader=%u status=%u",
 		  __entry->id, __entry->ts_ns, __entry->prev_ts_ns,
-		  __entry->cpu, __entry->khz, __entry->cost_ns,
-		  __entry->samples, __entry->reader, __entry->status)
+		  __entry->domain, __entry->dev, __entry->khz,
+		  __entry->cost_ns, __entry->samples, __entry->reader,
+		  __entry->status)
 );
 
-/* Policy limits changed (from the kernel's cpu_frequency_limits). */
-TRACE_EVENT(cpu_limits,
+/* A device's limits changed (cpufreq policy limits, devfreq min/max). */
+TRACE_EVENT(limits,
 
-	TP_PROTO(u64 ts_ns, unsigned int cpu, unsigned int min_khz,
-		 unsigned int max_khz, unsigned int cur_khz),
+	TP_PROTO(u64 ts_ns, u32 domain, u32 dev, u32 min_khz, u32 max_khz,
+		 u32 cur_khz),
 
-	TP_ARGS(ts_ns, cpu, min_khz, max_khz, cur_khz),
+	TP_ARGS(ts_ns, domain, dev, min_khz, max_khz, cur_khz),
 
 	TP_STRUCT__entry(
 		__field(u64, ts_ns)
-		__field(u32, cpu)
+		__field(u32, domain)
+		__field(u32, dev)
 		__field(u32, min_khz)
 		__field(u32, max_khz)
 		__field(u32, cur_khz)
@@ -153,34 +171,34 @@ TRACE_EVENT(cpu_limits,
 
 	TP_fast_assign(
 		__entry->ts_ns = ts_ns;
-		__entry->cpu = cpu;
+		__entry->domain = domain;
+		__entry->dev = dev;
 		__entry->min_khz = min_khz;
 		__entry->max_khz = max_khz;
 		__entry->cur_khz = cur_khz;
 	),
 
-	TP_printk("ts_ns=%llu cpu=%u min_khz=%u max_khz=%u cur_khz=%u",
-		  __entry->ts_ns, __entry->cpu, __entry->min_khz,
-		  __entry->max_khz, __entry->cur_khz)
+	TP_printk("ts_ns=%llu domain=%u dev=%u min_khz=%u max_khz=%u cur_khz=%u",
+		  __entry->ts_ns, __entry->domain, __entry->dev,
+		  __entry->min_khz, __entry->max_khz, __entry->cur_khz)
 );
 
 /*
- * A policy's governor as settle saw it: emitted when it differs from the
- * last one seen (detected at the next transition or limits change), and by
- * the controller when it saves and restores a policy (@action, enum
- * settle_policy_action; 0xff for a plain observation).
+ * A device's governor as settle saw it: emitted when it differs from the
+ * last one seen, and by the controller when it saves and restores a device
+ * (@action, enum settle_policy_action).
  */
-TRACE_EVENT(cpu_policy,
+TRACE_EVENT(policy,
 
-	TP_PROTO(u64 ts_ns, unsigned int cpu, unsigned int action,
-		 unsigned int min_khz, unsigned int max_khz,
-		 const char *governor),
+	TP_PROTO(u64 ts_ns, u32 domain, u32 dev, u32 action, u32 min_khz,
+		 u32 max_khz, const char *governor),
 
-	TP_ARGS(ts_ns, cpu, action, min_khz, max_khz, governor),
+	TP_ARGS(ts_ns, domain, dev, action, min_khz, max_khz, governor),
 
 	TP_STRUCT__entry(
 		__field(u64, ts_ns)
-		__field(u32, cpu)
+		__field(u32, domain)
+		__field(u32, dev)
 		__field(u32, action)
 		__field(u32, min_khz)
 		__field(u32, max_khz)
@@ -189,16 +207,18 @@ TRACE_EVENT(cpu_policy,
 
 	TP_fast_assign(
 		__entry->ts_ns = ts_ns;
-		__entry->cpu = cpu;
+		__entry->domain = domain;
+		__entry->dev = dev;
 		__entry->action = action;
 		__entry->min_khz = min_khz;
 		__entry->max_khz = max_khz;
 		strscpy(__entry->governor, governor, sizeof(__entry->governor));
 	),
 
-	TP_printk("ts_ns=%llu cpu=%u action=%u min_khz=%u max_khz=%u governor=%s",
-		  __entry->ts_ns, __entry->cpu, __entry->action,
-		  __entry->min_khz, __entry->max_khz, __entry->governor)
+	TP_printk("ts_ns=%llu domain=%u dev=%u action=%u min_khz=%u max_khz=%u governor=%s",
+		  __entry->ts_ns, __entry->domain, __entry->dev,
+		  __entry->action, __entry->min_khz, __entry->max_khz,
+		  __entry->governor)
 );
 
 #endif /* _SETTLE_TRACE_H */
