@@ -9,6 +9,7 @@
 #define _SETTLE_COMPAT_H
 
 #include <linux/cpufreq.h>
+#include <linux/devfreq.h>
 #include <linux/hrtimer.h>
 #include <linux/pm_qos.h>
 #include <linux/smp.h>
@@ -24,6 +25,38 @@ static inline unsigned int settle_qos_request_value(const struct freq_qos_reques
 {
 	return req ? req->pnode.prio : fallback;
 }
+
+/*
+ * The value a device's frequency QoS request asks for, kHz.  5.7 .. 6.12:
+ * devfreq keeps the user's min_freq/max_freq as such requests.
+ */
+static inline s32 settle_dev_qos_request_value(const struct dev_pm_qos_request *req)
+{
+	return req->data.freq.pnode.prio;
+}
+
+#ifdef CONFIG_PM_DEVFREQ
+/*
+ * A devfreq device's rate table (Hz, ascending) and its length.  6.0 moved
+ * it from the driver's profile into struct devfreq, which also builds it
+ * from the OPP table when the driver gives none.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 0, 0)
+static inline unsigned long *settle_devfreq_table(struct devfreq *df,
+						  unsigned int *n)
+{
+	*n = df->max_state;
+	return df->freq_table;
+}
+#else	/* 5.10 .. 5.19 */
+static inline unsigned long *settle_devfreq_table(struct devfreq *df,
+						  unsigned int *n)
+{
+	*n = df->profile->max_state;
+	return df->profile->freq_table;
+}
+#endif
+#endif /* CONFIG_PM_DEVFREQ */
 
 /*
  * hrtimer_setup() replaced hrtimer_init() + ->function in 6.13; 6.15

@@ -19,24 +19,13 @@ static int settle_kp_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct cpufreq_policy *policy =
 		(struct cpufreq_policy *)regs_get_kernel_argument(regs, 0);
-	struct settle_slot *s;
-	unsigned long flags;
-	u64 now = ktime_get_ns();
+	struct settle_dev *d;
 
 	if (!policy)
 		return 0;
-	s = settle_slot_of(policy->cpu);
-	if (!s)
-		return 0;
-	raw_spin_lock_irqsave(&s->lock, flags);
-	/* A step already holds the exact request time. */
-	if (!s->step_active) {
-		s->req_valid = true;
-		s->req_id = 0;
-		s->req_ts = now;
-		s->req_source = SETTLE_REQ_KPROBE;
-	}
-	raw_spin_unlock_irqrestore(&s->lock, flags);
+	d = settle_cpufreq_dev(policy->cpu);
+	if (d)
+		settle_request_note(d, ktime_get_ns(), SETTLE_REQ_KPROBE);
 	return 0;
 }
 

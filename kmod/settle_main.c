@@ -2,19 +2,18 @@
 /*
  * settle: time DVFS actuation per clock domain.
  *
- * Every transition gets a request, a driver entry (PRECHANGE), a driver
- * exit (POSTCHANGE) and an effective change (the first sample of the
- * frequency readout that shows the new rate), all on CLOCK_MONOTONIC and
- * tied together by one transition id.  They leave through the settle:*
- * tracepoints; settle_trace.h documents their layout.
+ * Every transition of a CPU, GPU or memory clock gets a request, a driver
+ * entry, a driver exit and an effective change (the first sample of the
+ * device's rate readout that shows the new rate), all on CLOCK_MONOTONIC
+ * and tied together by one transition id.  They leave through the settle:*
+ * tracepoints; settle_trace.h documents their layout.  This file holds the
+ * module parameters and brings the parts up in order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/slab.h>
 
 #include "settle.h"
 
@@ -34,6 +33,16 @@ unsigned int settle_sample_period_ns = 20000;
 unsigned int settle_sample_timeout_us = 50000;
 int settle_sample_cpu = -1;
 static char *reader = "auto";
+static char *gpu_reader = "auto";
+static char *emc_reader = "auto";
+/*
+ * The GPU devfreq devices of JetPack 6 (Orin), JetPack 5 (Orin), Xavier
+ * and Thor, then the simulated board's; those absent are skipped.
+ */
+static char *gpu = "17000000.gpu,17000000.ga10b,17000000.gv11b,gpu-gpc-0,sim-gpu";
+/* Memory clocks by clock name, and those driven as devfreq devices. */
+static char *emc = "emc";
+static char *emc_devfreq = "";
 /*
  * Opt-in: in TCG guests, arming or disarming the kprobe while transitions
  * ran through __cpufreq_driver_target crashed the guest twice in about 60
@@ -117,66 +126,49 @@ MODULE_PARM_DESC(sample_cpu,
 		 "run the sampler's timer on this CPU, -1 = the CPU that entered the driver (default -1)");
 module_param(reader, charp, 0444);
 MODULE_PARM_DESC(reader,
-		 "frequency reader: auto, sim, tegra234 or cached (default auto)");
+		 "CPU frequency reader: auto, sim, tegra234 or cached (default auto)");
+module_param(gpu, charp, 0444);
+MODULE_PARM_DESC(gpu,
+		 "GPU devfreq devices to attach, by name, comma-separated (\"\" for none)");
+module_param(gpu_reader, charp, 0444);
+MODULE_PARM_DESC(gpu_reader,
+		 "GPU rate reader: auto, sim, devfreq or clk (default auto)");
+module_param(emc, charp, 0444);
+MODULE_PARM_DESC(emc,
+		 "memory clocks to attach, by clock name, comma-separated (default emc)");
+module_param(emc_devfreq, charp, 0444);
+MODULE_PARM_DESC(emc_devfreq,
+		 "memory-clock devfreq devices to attach, by name (Thor's bwmgr)");
+module_param(emc_reader, charp, 0444);
+MODULE_PARM_DESC(emc_reader,
+		 "EMC rate reader: auto, sim, bpmp or clk (default auto)");
 module_param(kprobes, bool, 0444);
 MODULE_PARM_DESC(kprobes,
 		 "time governor requests with a kprobe where kprobes exist (default 0, experimental)");
 
-static atomic64_t settle_next_id = ATOMIC64_INIT(0);
-struct settle_slot *settle_slots;
-
-/**
- * settle_new_id() - allocate a transition id
- *
- * Ids are never reused within one load of the module, so a reader pairs the
- * events of one transition without guessing.
- *
- * Return: a new id, never 0.
- */
-u64 settle_new_id(void)
+static int __init settle_module_init(void)
 {
-	return atomic64_inc_return(&settle_next_id);
-}
-
-/**
- * settle_slot_of() - the state slot of a policy
- * @cpu: the policy's CPU (policy->cpu)
- *
- * Return: the slot, or NULL for a CPU number out of range.
- */
-struct settle_slot *settle_slot_of(unsigned int cpu)
-{
-	if (cpu >= nr_cpu_ids)
-		return NULL;
-	return &settle_slots[cpu];
-}
-
-static int __init settle_init(void)
-{
-	unsigned int cpu;
 	int ret;
 
-	settle_slots = kcalloc(nr_cpu_ids, sizeof(*settle_slots), GFP_KERNEL);
-	if (!settle_slots)
-		return -ENOMEM;
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		raw_spin_lock_init(&settle_slots[cpu].lock);
-		settle_slots[cpu].cpu = cpu;
-		settle_sampler_init(&settle_slots[cpu]);
-	}
-
-	ret = settle_readers_init(reader);
+	ret = settle_core_init();
 	if (ret)
-		goto err_free_slots;
-
-	ret = settle_cpufreq_init();
+		return ret;
+	ret = settle_cpufreq_init(reader);
 	if (ret)
-		goto err_exit_readers;
+		goto err_exit_core;
+	ret = settle_devfreq_init(SETTLE_DOMAIN_GPU, gpu, gpu_reader);
+	ret = ret ?: settle_devfreq_init(SETTLE_DOMAIN_EMC, emc_devfreq,
+					 emc_reader);
+	if (ret)
+		goto err_exit_devfreq;
+	ret = settle_clk_init(SETTLE_DOMAIN_EMC, emc, emc_reader);
+	if (ret)
+		goto err_exit_devfreq;
 
 	if (kprobes) {
 		ret = settle_kprobe_init();
 		if (ret)
-			pr_info("request kprobe unavailable (%d): requests are timed at PRECHANGE\n",
+			pr_info("request kprobe unavailable (%d): requests are timed at driver entry\n",
 				ret);
 	}
 
@@ -184,37 +176,37 @@ static int __init settle_init(void)
 	if (ret)
 		goto err_exit_kprobe;
 
-	pr_info("loaded: reader %s, sampler %u ns, request kprobe %s\n",
-		settle_reader->name, settle_sample_period_ns,
+	pr_info("loaded: domains %s%s%s, CPU reader %s, sampler %u ns, request kprobe %s\n",
+		settle_domains_attached() & BIT(SETTLE_DOMAIN_CPU) ? "cpu " : "",
+		settle_domains_attached() & BIT(SETTLE_DOMAIN_GPU) ? "gpu " : "",
+		settle_domains_attached() & BIT(SETTLE_DOMAIN_EMC) ? "emc" : "",
+		settle_cpufreq_reader_name(), settle_sample_period_ns,
 		settle_kprobe_armed() ? "on" : "off");
 	return 0;
 
 err_exit_kprobe:
 	settle_kprobe_exit();
+	settle_clk_exit();
+err_exit_devfreq:
+	settle_devfreq_exit();
 	settle_cpufreq_exit();
-err_exit_readers:
-	settle_readers_exit();
-err_free_slots:
-	kfree(settle_slots);
+err_exit_core:
+	settle_core_exit();
 	return ret;
 }
 
-static void __exit settle_exit(void)
+static void __exit settle_module_exit(void)
 {
-	unsigned int cpu;
-
 	settle_ctl_exit();
 	settle_kprobe_exit();
+	settle_clk_exit();
+	settle_devfreq_exit();
 	settle_cpufreq_exit();
-	/* No new transition can start a sampler now; stop the running ones. */
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-		settle_sampler_cancel(&settle_slots[cpu]);
-	settle_readers_exit();
-	kfree(settle_slots);
+	settle_core_exit();
 }
 
-module_init(settle_init);
-module_exit(settle_exit);
+module_init(settle_module_init);
+module_exit(settle_module_exit);
 
 MODULE_DESCRIPTION("settle: per-domain DVFS actuation timing");
 MODULE_LICENSE("GPL");

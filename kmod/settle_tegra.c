@@ -47,7 +47,9 @@ static void settle_tegra_get_mpidr(void *mpidr)
 	*(u64 *)mpidr = read_cpuid_mpidr();
 }
 
-static int settle_tegra234_init(void)
+static unsigned int settle_tegra_users;
+
+static int settle_tegra234_map(void)
 {
 	unsigned int cpu;
 
@@ -75,15 +77,30 @@ static int settle_tegra234_init(void)
 	return 0;
 }
 
-static void settle_tegra234_exit(void)
+/* Every CPU's device attaches; the registers are mapped once. */
+static int settle_tegra234_attach(struct settle_dev *d)
 {
+	int ret = 0;
+
+	if (!settle_tegra_users)
+		ret = settle_tegra234_map();
+	if (!ret)
+		settle_tegra_users++;
+	return ret;
+}
+
+static void settle_tegra234_detach(struct settle_dev *d)
+{
+	if (--settle_tegra_users)
+		return;
 	iounmap(settle_tegra_regs);
 	settle_tegra_regs = NULL;
 }
 
-static u32 settle_tegra234_read_khz(unsigned int cpu)
+static u32 settle_tegra234_read_khz(struct settle_dev *d)
 {
-	struct settle_tegra_counter *c = per_cpu_ptr(&settle_tegra_ctr, cpu);
+	struct settle_tegra_counter *c = per_cpu_ptr(&settle_tegra_ctr,
+						     d->index);
 	u32 ref, core, dref;
 	u64 v;
 
@@ -108,8 +125,8 @@ static const struct settle_reader_ops settle_tegra234_reader = {
 	.name = "tegra234",
 	.id = SETTLE_READER_TEGRA234,
 	.tolerance_khz = TEGRA_SNAP_KHZ,
-	.init = settle_tegra234_init,
-	.exit = settle_tegra234_exit,
+	.attach = settle_tegra234_attach,
+	.detach = settle_tegra234_detach,
 	.read_khz = settle_tegra234_read_khz,
 };
 
