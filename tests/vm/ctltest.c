@@ -110,6 +110,42 @@ static int settles_to(unsigned int cpu, const struct policy *want, struct policy
 	return 0;
 }
 
+/* SETTLE_IOC_DEVICE lists the CPU with its table; bad queries fail cleanly. */
+static void check_devices(int fd, unsigned int cpu, unsigned int a, unsigned int b)
+{
+	struct settle_device_info info;
+	int found = 0, seen_a = 0, seen_b = 0, sorted = 1;
+	unsigned int i, n;
+
+	for (n = 0; n < 4096; n++) {
+		memset(&info, 0, sizeof(info));
+		info.domain = SETTLE_DOMAIN_CPU;
+		info.index = n;
+		if (ioctl(fd, SETTLE_IOC_DEVICE, &info))
+			break;
+		if (info.dev != cpu)
+			continue;
+		found = 1;
+		for (i = 0; i < info.nrates; i++) {
+			seen_a |= info.rates_khz[i] == a;
+			seen_b |= info.rates_khz[i] == b;
+			if (i && info.rates_khz[i] <= info.rates_khz[i - 1])
+				sorted = 0;
+		}
+		check(!strncmp(info.name, "cpu", 3) && (info.flags & SETTLE_DEV_STEPPABLE) &&
+		      info.backend == SETTLE_BACKEND_CPUFREQ && seen_a && seen_b && sorted,
+		      "device", "%s: backend %u reader %u cur %u, %u rates %s, has %u and %u: %s",
+		      info.name, info.backend, info.reader, info.cur_khz, info.nrates,
+		      sorted ? "ascending" : "UNSORTED", a, b, seen_a && seen_b ? "yes" : "NO");
+	}
+	check(found && errno == ENOENT, "device-end", "cpu%u listed; index %u -> ENOENT (%s)", cpu, n,
+	      strerror(errno));
+	memset(&info, 0, sizeof(info));
+	info.domain = 99;
+	check(ioctl(fd, SETTLE_IOC_DEVICE, &info) && errno == EINVAL, "device-bad-domain",
+	      "domain 99 -> EINVAL");
+}
+
 int main(int argc, char **argv)
 {
 	struct settle_cpu_step st;
@@ -154,15 +190,16 @@ int main(int argc, char **argv)
 	check(fd >= 0, "open", "root opens %s (%s)", SETTLE_DEV_PATH, fd < 0 ? strerror(errno) : "ok");
 	if (fd < 0)
 		return 1;
+	/* Queries need no control: a second file may open and ask. */
 	fd2 = open(SETTLE_DEV_PATH, O_RDWR);
-	check(fd2 < 0 && errno == EBUSY, "exclusive", "a second controller gets EBUSY (%s)",
-	      fd2 < 0 ? strerror(errno) : "opened!");
-	if (fd2 >= 0)
-		close(fd2);
+	check(fd2 >= 0, "second-open", "a second file opens for queries (%s)",
+	      fd2 < 0 ? strerror(errno) : "ok");
 
 	ret = ioctl(fd, SETTLE_IOC_VERSION, &v);
-	check(!ret && v.api == SETTLE_API_VERSION, "version", "api %u reader %u period %u ns kprobes %u",
-	      v.api, v.reader, v.sample_period_ns, v.kprobes);
+	check(!ret && v.api == SETTLE_API_VERSION && (v.domains & 1), "version",
+	      "api %u reader %u period %u ns kprobes %u domains 0x%x",
+	      v.api, v.reader, v.sample_period_ns, v.kprobes, v.domains);
+	check_devices(fd, cpu, a, b);
 
 	check(step(fd, 100000, a, NULL) == -ENODEV, "bad-cpu", "cpu 100000 -> ENODEV");
 	check(step(fd, cpu, 12345, NULL) == -EINVAL, "bad-rate", "12345 kHz -> EINVAL");
@@ -184,6 +221,26 @@ int main(int argc, char **argv)
 	      "id %llu request->exit %llu ns cur %u (%s)", (unsigned long long)st.id,
 	      (unsigned long long)(st.t_exit_ns - st.t_request_ns), st.cur_khz, strerror(-ret));
 	check(step(fd, cpu, st.cur_khz, NULL) == -EALREADY, "already", "step to the current rate -> EALREADY");
+	if (fd2 >= 0) {
+		check(step(fd2, cpu, a, NULL) == -EBUSY, "exclusive",
+		      "a second file's step gets EBUSY while the first controls");
+		close(fd2);
+	}
+	{
+		struct settle_step gs = { .domain = SETTLE_DOMAIN_CPU, .dev = cpu,
+					  .target_khz = st.cur_khz == a ? b : a };
+
+		ret = ioctl(fd, SETTLE_IOC_STEP, &gs) ? -errno : 0;
+		check(!ret && gs.id > st.id && gs.cur_khz == gs.target_khz && gs.event_dev == cpu,
+		      "step-v2", "SETTLE_IOC_STEP cpu%u -> %u kHz: id %llu cur %u (%s)", cpu,
+		      gs.target_khz, (unsigned long long)gs.id, gs.cur_khz, strerror(-ret));
+		gs.domain = SETTLE_DOMAINS;
+		check(ioctl(fd, SETTLE_IOC_STEP, &gs) && errno == EINVAL, "bad-domain",
+		      "domain %u -> EINVAL", SETTLE_DOMAINS);
+		ret = step(fd, cpu, a, &st);
+		if (ret == -EALREADY)
+			ret = 0, st.cur_khz = a;
+	}
 	/*
 	 * A step must stick.  cpufreq re-applies the userspace governor's
 	 * setspeed on every limits update, both the one the policy save
@@ -231,7 +288,10 @@ int main(int argc, char **argv)
 	      "killed controller: during %s, after %s %s..%s", during.gov, after.gov, after.min,
 	      after.max);
 	fd = open(SETTLE_DEV_PATH, O_RDWR);
-	check(fd >= 0, "reopen", "the device is free again after the kill");
+	ret = fd >= 0 ? step(fd, cpu, a, NULL) : -errno;
+	if (ret == -EALREADY)
+		ret = step(fd, cpu, b, NULL);
+	check(!ret, "reopen", "a new controller steps after the kill (%s)", strerror(-ret));
 	if (fd >= 0)
 		close(fd);
 	return failures ? 1 : 0;

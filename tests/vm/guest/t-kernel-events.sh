@@ -1,5 +1,5 @@
-# settle.ko alone, read through ftrace: every PRE has a POST with the same
-# id, and the gap covers the simulator's injected stall.
+# settle.ko alone, read through ftrace: every driver entry has an exit with
+# the same id, and the gap covers the simulator's injected stall.
 TEST=kernel-events
 . ./lib.sh
 load_modules settle_sim cpufreq_userspace settle
@@ -12,13 +12,14 @@ echo 1 > $t/events/settle/enable
 for f in 115200 1728000 729600 1728000; do echo $f > $d/scaling_setspeed; done
 echo 0 > $t/events/settle/enable
 # cpu0 stays under schedutil and may add its own transitions.
-n_pre=$(grep 'cpufreq_pre:' $t/trace | grep -c "cpu=$cpu ")
-n_post=$(grep 'cpufreq_post:' $t/trace | grep -c "cpu=$cpu ")
-ids_pre=$(grep 'cpufreq_pre:' $t/trace | grep "cpu=$cpu " | sed 's/.*id=\([0-9]*\).*/\1/' | tr '\n' ' ')
-ids_post=$(grep 'cpufreq_post:' $t/trace | grep "cpu=$cpu " | sed 's/.*id=\([0-9]*\).*/\1/' | tr '\n' ' ')
+sel="domain=0 dev=$cpu "
+n_pre=$(grep 'driver_entry:' $t/trace | grep -c "$sel")
+n_post=$(grep 'driver_exit:' $t/trace | grep -c "$sel")
+ids_pre=$(grep 'driver_entry:' $t/trace | grep "$sel" | sed 's/.* id=\([0-9]*\).*/\1/' | tr '\n' ' ')
+ids_post=$(grep 'driver_exit:' $t/trace | grep "$sel" | sed 's/.* id=\([0-9]*\).*/\1/' | tr '\n' ' ')
 emit_text ftrace.txt cat $t/trace
 emit_text truth-kernel-events.csv cat /sys/kernel/debug/settle_sim/truth
-[ "$n_pre" -eq 4 ] && [ "$n_post" -eq 4 ] || die "expected 4 PRE and 4 POST events, saw $n_pre and $n_post"
-[ "$ids_pre" = "$ids_post" ] || die "PRE ids ($ids_pre) and POST ids ($ids_post) differ"
-result PASS $TEST "4 transitions on cpu$cpu, PRE/POST paired by id ($ids_pre)"
+[ "$n_pre" -eq 4 ] && [ "$n_post" -eq 4 ] || die "expected 4 entry and 4 exit events, saw $n_pre and $n_post"
+[ "$ids_pre" = "$ids_post" ] || die "entry ids ($ids_pre) and exit ids ($ids_post) differ"
+result PASS $TEST "4 transitions on cpu$cpu, entry/exit paired by id ($ids_pre)"
 rmmod settle || die "rmmod settle failed"
