@@ -180,7 +180,7 @@ int probe_mem_check_bytes(uint64_t bytes, uint64_t llc, bool force,
 	 * system the probe is meant to observe. */
 	if (ram && bytes > ram / 2) {
 		set_err(err, errlen, "a buffer of %" PRIu64 " MiB is over half the RAM (%" PRIu64
-			" MiB)", bytes >> 20, ram >> 20);
+			" MiB in all)", bytes >> 20, ram >> 20);
 		return -EINVAL;
 	}
 	if (!force && llc && bytes / PROBE_MEM_LLC_FLOOR < llc) {
