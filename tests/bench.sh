@@ -2,6 +2,9 @@
 # make bench: numbers that are ratios measured side by side in one run, so
 # a noisy machine skews both sides alike.
 #   1. the CPU probe's sample period, on this machine, natively;
+#   1b. the memory probe's sample period next to the compute probe's, as a
+#      ratio (both calibrate to the same chunk duration: far from 1 means
+#      the memory calibration is off);
 #   2. the analyser's throughput and peak RSS (tests/bench-analyse.sh);
 #   3. settle's overhead on the transition path: sysfs-driven transitions
 #      with a 100 us driver call, timed in one VM boot without settle.ko,
@@ -15,6 +18,22 @@ settle=$top/build/host/settle
 
 echo "== probe sample period (native, this machine)"
 "$settle" probe cpu --duration 2
+
+# One JSON field of a flat `settle probe cpu --json` object.
+field() { grep -o "\"$1\":[0-9]*" <<<"$2" | head -n1 | cut -d: -f2; }
+echo "== memory probe vs compute probe: ns per sample (native, this machine)"
+cj=$("$settle" probe cpu --duration 1 --json 2>/dev/null)
+mj=$("$settle" probe cpu --kind memory --duration 1 --json 2>/dev/null)
+awk -v cp="$(field period_p50_ns "$cj")" -v cn="$(field samples "$cj")" \
+    -v mp="$(field period_p50_ns "$mj")" -v mn="$(field samples "$mj")" \
+    -v ml="$(field iters_per_sample "$mj")" -v mb="$(field buffer_bytes "$mj")" 'BEGIN {
+	cm = 1e9 / cn; mm = 1e9 / mn
+	printf "  %-34s p50 %6d  mean %8.1f\n", "compute (chain)", cp, cm
+	printf "  %-34s p50 %6d  mean %8.1f  %.0f MB/s\n",
+	       sprintf("memory (%d lines, %d MiB buffer)", ml, mb / 1048576), mp, mm,
+	       ml * 64 * 1e3 / mm
+	printf "  %-34s p50 %6.3f  mean %8.3f\n", "ratio memory / compute", mp / cp, mm / cm
+}'
 SETTLE=$settle "$top/tests/bench-analyse.sh"
 
 for arch in x86_64 arm64; do

@@ -4,7 +4,9 @@
  * by one CLOCK_MONOTONIC read (vDSO, no syscall); its work lands in the bin
  * its end time falls in.  The chain makes throughput proportional to the
  * core clock: every step waits for the previous multiply, so neither the
- * compiler nor an out-of-order core can overlap or fold them.
+ * compiler nor an out-of-order core can overlap or fold them.  The memory
+ * kind keeps all of this and only swaps the chain for a fixed number of
+ * streaming loads (probe_mem.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 #include "hist.h"
 #include "probe.h"
+#include "probe_mem.h"
 #include "trace.h"
 #include "util.h"
 
@@ -36,6 +39,7 @@ struct probe {
 	pthread_t thread;
 	bool started;
 	bool locked;			/* mlockall() by us: undo in probe_free() */
+	struct probe_mem mem;		/* memory kind: the streamed buffer */
 
 	/* startup handshake */
 	pthread_mutex_t mu;
@@ -75,11 +79,10 @@ static inline uint64_t chain(uint64_t x, uint32_t n)
 
 static volatile uint64_t chain_sink;
 
-/* Steps per chunk so that a chunk is as short as the clock read allows. */
-static uint32_t calibrate(void)
+/* How long a chunk's work should take: as short as the clock read allows. */
+static uint64_t chunk_work_ns(void)
 {
-	uint64_t t, clk = UINT64_MAX, step_ps, work_ns, x = 1;
-	uint32_t iters;
+	uint64_t clk = UINT64_MAX, work_ns;
 
 	/* Best of a few: a preemption only ever makes one run slower. */
 	for (int r = 0; r < 5; r++) {
@@ -91,6 +94,16 @@ static uint32_t calibrate(void)
 		if (b < clk)
 			clk = b;
 	}
+	work_ns = clk * CAL_CLOCK_FACTOR;
+	return work_ns < CAL_MIN_WORK_NS ? CAL_MIN_WORK_NS : work_ns;
+}
+
+/* Steps per chunk so that a chunk is as short as the clock read allows. */
+static uint32_t calibrate(void)
+{
+	uint64_t t, step_ps, work_ns = chunk_work_ns(), x = 1;
+	uint32_t iters;
+
 	step_ps = UINT64_MAX;
 	for (int r = 0; r < 5; r++) {
 		uint64_t ps;
@@ -104,9 +117,6 @@ static uint32_t calibrate(void)
 	chain_sink = x;
 	if (!step_ps)
 		step_ps = 1;
-	work_ns = clk * CAL_CLOCK_FACTOR;
-	if (work_ns < CAL_MIN_WORK_NS)
-		work_ns = CAL_MIN_WORK_NS;
 	iters = (uint32_t)(work_ns * 1000 / step_ps);
 	return iters ? iters : 1;
 }
@@ -119,35 +129,18 @@ static void start_result(struct probe *p, int ret)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static void *probe_thread(void *arg)
+/*
+ * The sampling loop.  Always inlined and called with a constant kind, so
+ * each kind gets its own loop with no per-chunk branch on it: the compute
+ * loop is the same code as before the memory kind existed.
+ */
+static inline __attribute__((always_inline)) void
+run_loop(struct probe *p, const enum probe_kind kind, uint32_t iters)
 {
-	struct probe *p = arg;
-	struct sched_param sp = { .sched_priority = 1 };
 	uint64_t x = 0x9e3779b97f4a7c15ULL, prev, t, next_edge, bin = 0;
-	uint32_t iters, *bins = p->bins;
+	uint32_t *bins = p->bins;
 	const uint64_t bin_ns = p->cfg.bin_ns;
 	const size_t cap = p->cap;
-	cpu_set_t set;
-	int ret;
-
-	CPU_ZERO(&set);
-	CPU_SET((size_t)p->cfg.cpu, &set);
-	ret = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (ret) {
-		set_err(p->start_err, sizeof(p->start_err),
-			"cannot pin the probe to CPU %d: %s (offline or outside this process's cpuset?)",
-			p->cfg.cpu, strerror(ret));
-		start_result(p, -ret);
-		return NULL;
-	}
-	if (p->cfg.want_fifo) {
-		ret = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-		p->st.fifo = !ret;
-		if (ret)
-			set_err(p->start_err, sizeof(p->start_err), "%s", strerror(ret));
-	}
-	iters = calibrate();
-	p->st.iters_per_sample = iters;
 
 	prev = now_ns();
 	p->t0_ns = prev;
@@ -157,7 +150,10 @@ static void *probe_thread(void *arg)
 	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
 		uint64_t d;
 
-		x = chain(x, iters);
+		if (kind == PROBE_MEMORY)
+			x = probe_mem_stream(&p->mem, iters, x);
+		else
+			x = chain(x, iters);
 		t = now_ns();
 		d = t - prev;
 		prev = t;
@@ -182,6 +178,43 @@ static void *probe_thread(void *arg)
 	}
 	chain_sink = x;
 	p->last_bin = bin;
+}
+
+static void *probe_thread(void *arg)
+{
+	struct probe *p = arg;
+	struct sched_param sp = { .sched_priority = 1 };
+	uint32_t iters;
+	cpu_set_t set;
+	int ret;
+
+	CPU_ZERO(&set);
+	CPU_SET((size_t)p->cfg.cpu, &set);
+	ret = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (ret) {
+		set_err(p->start_err, sizeof(p->start_err),
+			"cannot pin the probe to CPU %d: %s (offline or outside this process's cpuset?)",
+			p->cfg.cpu, strerror(ret));
+		start_result(p, -ret);
+		return NULL;
+	}
+	if (p->cfg.want_fifo) {
+		ret = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+		p->st.fifo = !ret;
+		if (ret)
+			set_err(p->start_err, sizeof(p->start_err), "%s", strerror(ret));
+	}
+	if (p->cfg.kind == PROBE_MEMORY) {
+		/* Same chunk duration target as the chain: the two kinds'
+		 * sample periods compare directly. */
+		iters = probe_mem_calibrate(&p->mem, chunk_work_ns(), &p->st.line_ps);
+		p->st.iters_per_sample = iters;
+		run_loop(p, PROBE_MEMORY, iters);
+	} else {
+		iters = calibrate();
+		p->st.iters_per_sample = iters;
+		run_loop(p, PROBE_COMPUTE, iters);
+	}
 	return NULL;
 }
 
@@ -212,6 +245,10 @@ int probe_start(const struct probe_config *cfg, struct probe **out,
 		set_err(err, errlen, "bin width and capacity must be non-zero");
 		return -EINVAL;
 	}
+	if (cfg->kind != PROBE_COMPUTE && cfg->kind != PROBE_MEMORY) {
+		set_err(err, errlen, "unknown probe kind %d", (int)cfg->kind);
+		return -EINVAL;
+	}
 	nbins = cfg->capacity_ns / cfg->bin_ns + 1;
 	if (nbins > SIZE_MAX / sizeof(uint32_t) || nbins > (1ULL << 32)) {
 		set_err(err, errlen, "%llu bins of %u ns is too many",
@@ -239,6 +276,35 @@ int probe_start(const struct probe_config *cfg, struct probe **out,
 	atomic_init(&p->stop, false);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	p->st.kind = cfg->kind;
+
+	/* Before mlockall(): under MCL_FUTURE the mapping would be faulted in
+	 * at mmap() time, before it could be asked for huge pages. */
+	if (cfg->kind == PROBE_MEMORY) {
+		uint64_t bytes = cfg->buffer_bytes;
+		char lerr[SETTLE_ERR_LEN];
+
+		/* Unknown LLC: 0, the default's 64 MiB floor still holds. */
+		if (probe_mem_llc_bytes(NULL, &p->st.llc_bytes, lerr, sizeof(lerr)) && !bytes)
+			p_warn("%s; streaming the default %llu MiB", lerr,
+			       PROBE_MEM_MIN_DEFAULT >> 20);
+		if (!bytes)
+			bytes = probe_mem_default_bytes(p->st.llc_bytes);
+		/* The caller checked it against the LLC (or was told not to). */
+		ret = probe_mem_check_bytes(bytes, p->st.llc_bytes, true, err, errlen);
+		if (!ret)
+			ret = probe_mem_alloc(&p->mem, bytes, !cfg->skip_mlock, err, errlen);
+		if (ret) {
+			probe_free(p);
+			return ret;
+		}
+		p->st.buffer_bytes = p->mem.bytes;
+		p->st.buffer_mlocked = p->mem.mlocked;
+		p->st.huge_bytes = p->mem.huge_bytes;
+		if (!cfg->skip_mlock && !p->mem.mlocked)
+			p_warn("the %zu MiB probe buffer is not locked: a reclaimed page shows up "
+			       "as a probe gap", p->mem.bytes >> 20);
+	}
 
 	if (cfg->skip_mlock) {
 		/* asked for: no warning */
@@ -331,6 +397,7 @@ void probe_free(struct probe *p)
 		probe_stop(p, NULL);
 	if (p->locked)
 		munlockall();
+	probe_mem_free(&p->mem);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->bins);
@@ -340,6 +407,11 @@ void probe_free(struct probe *p)
 int probe_cpu(const struct probe *p)
 {
 	return p->cfg.cpu;
+}
+
+const char *probe_kind_str(enum probe_kind k)
+{
+	return k == PROBE_MEMORY ? "memory" : "compute";
 }
 
 static uint64_t clamp32(uint64_t v)

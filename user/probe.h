@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The CPU probe: a dependent-chain loop pinned on the measured CPU that
- * turns "how much work got done when" into throughput bins.  Everything it
- * needs is allocated and locked before it starts; the loop does no I/O and
- * no allocation.
+ * The CPU probe: a loop pinned on the measured CPU that turns "how much work
+ * got done when" into throughput bins.  Its compute kind is a dependent
+ * chain (follows the core clock), its memory kind streams a buffer larger
+ * than the last-level cache (follows the memory clock, see probe_mem.h).
+ * Everything it needs is allocated and locked before it starts; the loop
+ * does no I/O and no allocation.
  */
 #ifndef SETTLE_PROBE_H
 #define SETTLE_PROBE_H
@@ -14,12 +16,20 @@
 
 #define PROBE_DEFAULT_BIN_NS	10000U
 
+enum probe_kind {
+	PROBE_COMPUTE,	/* dependent LCG chain: work is chain steps */
+	PROBE_MEMORY,	/* streaming loads: work is 64-byte lines loaded */
+};
+
 struct probe_config {
 	int cpu;		/* CPU to pin the probe thread on */
 	uint32_t bin_ns;	/* width of one throughput bin, ns */
 	uint64_t capacity_ns;	/* bins are preallocated for this long */
 	bool want_fifo;		/* try SCHED_FIFO; fall back with a warning */
 	bool skip_mlock;	/* leave memory unlocked (sanitizer builds) */
+	/* Added for the memory kind; zero is the compute probe as before. */
+	enum probe_kind kind;
+	uint64_t buffer_bytes;	/* memory kind; 0: max(4 x LLC, 64 MiB) */
 };
 
 struct probe_stats {
@@ -31,6 +41,14 @@ struct probe_stats {
 	uint64_t dropped_bins;		/* past capacity_ns: counted, not kept */
 	bool fifo;			/* ran under SCHED_FIFO */
 	bool mlocked;			/* memory was locked */
+	/* Added for the memory kind: iters_per_sample is then lines per
+	 * chunk (PROBE_MEM_LINE bytes each), the bins hold lines. */
+	enum probe_kind kind;
+	uint64_t buffer_bytes;		/* streamed buffer; 0 for compute */
+	uint64_t llc_bytes;		/* last-level cache; 0 unknown/compute */
+	uint64_t huge_bytes;		/* of the buffer on huge pages */
+	uint64_t line_ps;		/* calibration: ps per line, best run */
+	bool buffer_mlocked;		/* the buffer itself was mlock()ed */
 };
 
 struct probe;
@@ -65,5 +83,7 @@ int probe_trace_info(struct trace_writer *w, const struct probe *p,
 		     const struct probe_stats *st, uint64_t ts_ns);
 /* CPU the probe is pinned on. */
 int probe_cpu(const struct probe *p);
+/* "compute" or "memory". */
+const char *probe_kind_str(enum probe_kind k);
 
 #endif /* SETTLE_PROBE_H */

@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "json_writer.h"
 #include "probe.h"
+#include "probe_mem.h"
 #include "probe_gpu.h"
 #include "trace.h"
 #include "util.h"
@@ -20,17 +21,21 @@
 #define MAX_DURATION_S	3600
 #define MIN_BIN_US	1
 #define MAX_BIN_US	1000000
+/* --buffer-bytes: the parse bound; RAM bounds it further. */
+#define MAX_BUFFER_BYTES	(1ULL << 40)
 
 static const char probe_usage[] =
 "Usage: settle probe cpu [--cpu N] [--duration SECONDS] [--bin-us US]\n"
 "                        [-o DIR [--force]] [--json [--pretty]] [--no-fifo]\n"
+"                        [--kind compute|memory [--buffer-bytes N [--force]]]\n"
 "       settle probe gpu --help   (the CUDA probe: GPU and memory clock)\n"
 "\n"
-"Run the CPU throughput probe alone: a dependent-chain loop pinned on CPU N\n"
-"that reads CLOCK_MONOTONIC after every chunk of work and adds the chunk's\n"
+"Run the CPU throughput probe alone: a loop pinned on CPU N that reads\n"
+"CLOCK_MONOTONIC after every chunk of work (see Kinds) and adds the chunk's\n"
 "work to the throughput bin its end time falls in.  This is the probe that\n"
-"`settle step` runs during a campaign; run it alone to see what it can\n"
-"resolve on this machine and to compare it with other probes.\n"
+"`settle step` runs during a campaign (the compute kind); run it alone to\n"
+"see what it can resolve on this machine and to compare it with other\n"
+"probes.\n"
 "\n"
 "Printed: samples (chunks), iterations per sample (calibrated at start so a\n"
 "chunk is as short as the clock read allows), the sample period p50/p99/max\n"
@@ -39,14 +44,31 @@ static const char probe_usage[] =
 "under SCHED_FIFO with memory locked.  Without either, other tasks and page\n"
 "faults show up as gaps (see period max).\n"
 "\n"
+"Kinds:\n"
+"  compute  a dependent multiply chain: throughput follows the CPU clock;\n"
+"           the probe for CPU frequency campaigns (default)\n"
+"  memory   sequential loads, one 8-byte load per 64-byte line, over a\n"
+"           buffer of max(4 x LLC, 64 MiB): every line comes from DRAM, so\n"
+"           throughput follows the memory clock (EMC on a Jetson).  Use it\n"
+"           for EMC campaigns and to see what a memory-bound workload sees\n"
+"           across a CPU or EMC step.  A sample is then a fixed number of\n"
+"           lines, calibrated so it lasts about as long as a compute\n"
+"           sample; work per bin is lines (x 64 for bytes).  The buffer is\n"
+"           pre-faulted, locked when possible and on huge pages where\n"
+"           transparent huge pages allow (madvise); all three are printed.\n"
+"\n"
 "Options:\n"
 "  --cpu N              CPU to pin on (default: the last online CPU)\n"
 "  -d, --duration SECS  how long to run, 1..3600 (default 2)\n"
 "  --bin-us US          throughput bin width in us, 1..1000000 (default 10)\n"
 "  -o, --output DIR     also write a settle trace with probe_info and\n"
 "                       probe_bins events (`settle report DIR` shows it)\n"
-"  -f, --force          reuse a non-empty DIR\n"
+"  -f, --force          reuse a non-empty DIR; with --kind memory also run\n"
+"                       a buffer under 2 x LLC (it measures the cache then)\n"
 "  --no-fifo            do not try SCHED_FIFO\n"
+"  -k, --kind KIND      compute or memory (default compute)\n"
+"  --buffer-bytes N     memory kind: bytes to stream, with an optional K, M\n"
+"                       or G (x 1024^n), e.g. 256M; at least 2 x LLC\n"
 "  --json               machine-readable output; -p, --pretty indents it\n"
 "  -h, --help           this text\n"
 "\n"
@@ -55,7 +77,8 @@ static const char probe_usage[] =
 "\n"
 "Examples:\n"
 "  settle probe cpu\n"
-"  settle probe cpu --cpu 2 --duration 10 --bin-us 100 -o probe-cpu2\n";
+"  settle probe cpu --cpu 2 --duration 10 --bin-us 100 -o probe-cpu2\n"
+"  settle probe cpu --kind memory --json\n";
 
 static int last_online_cpu(void)
 {
@@ -126,13 +149,30 @@ static int write_trace(const char *dir, bool force, const struct probe *p,
 	return ret ? -1 : 0;
 }
 
+static void print_buffer(const struct probe_stats *st)
+{
+	printf("buffer:    %" PRIu64 " MiB", st->buffer_bytes >> 20);
+	if (st->llc_bytes)
+		printf(" (%.1f x LLC of %" PRIu64 " KiB)",
+		       (double)st->buffer_bytes / (double)st->llc_bytes, st->llc_bytes >> 10);
+	else
+		printf(" (LLC size unknown)");
+	printf(", locked %s, huge pages %" PRIu64 " of %" PRIu64 " MiB\n",
+	       st->buffer_mlocked ? "yes" : "no", st->huge_bytes >> 20,
+	       st->buffer_bytes >> 20);
+}
+
 static void print_text(const struct probe_config *cfg, const struct probe_stats *st,
 		       const struct bin_stats *bs, uint64_t duration_s, size_t nbins)
 {
-	printf("probe:     cpu %d, %" PRIu64 " s, bins of %u ns (%zu complete)\n",
-	       cfg->cpu, duration_s, cfg->bin_ns, nbins);
-	printf("samples:   %" PRIu64 " (%" PRIu32 " chain steps each)\n", st->samples,
-	       st->iters_per_sample);
+	bool mem = st->kind == PROBE_MEMORY;
+
+	printf("probe:     cpu %d, %s, %" PRIu64 " s, bins of %u ns (%zu complete)\n",
+	       cfg->cpu, probe_kind_str(st->kind), duration_s, cfg->bin_ns, nbins);
+	if (mem)
+		print_buffer(st);
+	printf("samples:   %" PRIu64 " (%" PRIu32 " %s each)\n", st->samples,
+	       st->iters_per_sample, mem ? "64-byte lines" : "chain steps");
 	printf("period:    p50 %" PRIu64 " ns, p99 %" PRIu64 " ns, max %" PRIu64 " ns\n",
 	       st->period_p50_ns, st->period_p99_ns, st->period_max_ns);
 	bin_stats_print(stdout, "work/bin: ", bs);
@@ -140,9 +180,13 @@ static void print_text(const struct probe_config *cfg, const struct probe_stats 
 	       st->mlocked ? "yes" : "no");
 	if (st->dropped_bins)
 		printf("dropped:   %" PRIu64 " bins past capacity\n", st->dropped_bins);
+	if (mem && bs->n)
+		printf("stream:    p50 %.0f MB/s (p50 lines per bin)\n",
+		       (double)bs->p50 * PROBE_MEM_LINE * 1e3 / cfg->bin_ns);
 	printf("\nperiod: time from one clock read to the next (one chunk of work);\n"
-	       "work/bin: chain steps per bin, first and last bin left out; an empty\n"
-	       "bin means the probe did not run at all for a whole bin.\n");
+	       "work/bin: %s per bin, first and last bin left out; an empty\n"
+	       "bin means the probe did not run at all for a whole bin.\n",
+	       mem ? "64-byte lines loaded" : "chain steps");
 }
 
 static void print_json(const struct probe_config *cfg, const struct probe_stats *st,
@@ -170,6 +214,19 @@ static void print_json(const struct probe_config *cfg, const struct probe_stats 
 	jsonw_name(w, "mlocked");
 	jsonw_bool(w, st->mlocked);
 	bin_stats_json(w, bs);
+	/* Added with the memory kind, after every earlier field. */
+	jsonw_string_field(w, "kind", probe_kind_str(st->kind));
+	if (st->kind == PROBE_MEMORY) {
+		jsonw_uint_field(w, "buffer_bytes", st->buffer_bytes);
+		jsonw_uint_field(w, "llc_bytes", st->llc_bytes);
+		jsonw_uint_field(w, "line_bytes", PROBE_MEM_LINE);
+		jsonw_uint_field(w, "bytes_per_sample",
+				 (uint64_t)st->iters_per_sample * PROBE_MEM_LINE);
+		jsonw_uint_field(w, "huge_bytes", st->huge_bytes);
+		jsonw_name(w, "buffer_mlocked");
+		jsonw_bool(w, st->buffer_mlocked);
+		jsonw_uint_field(w, "cal_line_ps", st->line_ps);
+	}
 	jsonw_end_object(w);
 	jsonw_destroy(&w);
 }
@@ -185,12 +242,14 @@ static int probe_cpu_run(int argc, char **argv)
 		{ "no-fifo", no_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "buffer-bytes", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct probe_config cfg = { .cpu = -1, .bin_ns = PROBE_DEFAULT_BIN_NS,
 				    .want_fifo = true };
-	uint64_t v, duration = 2, t_end;
+	uint64_t v, duration = 2, t_end, llc = 0;
 	const char *out = NULL;
 	bool json = false, pretty = false, force = false;
 	char err[SETTLE_ERR_LEN];
@@ -202,7 +261,7 @@ static int probe_cpu_run(int argc, char **argv)
 	int c, ret = 1;
 
 	opt_reset();
-	while ((c = getopt_long(argc, argv, "d:o:fph", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:o:fk:ph", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (parse_u64("--cpu", optarg, 0, CPU_SETSIZE - 1, &v))
@@ -227,6 +286,23 @@ static int probe_cpu_run(int argc, char **argv)
 		case 'F':
 			cfg.want_fifo = false;
 			break;
+		case 'k':
+			if (!strcmp(optarg, "compute")) {
+				cfg.kind = PROBE_COMPUTE;
+			} else if (!strcmp(optarg, "memory")) {
+				cfg.kind = PROBE_MEMORY;
+			} else {
+				p_err("--kind: '%s' is neither 'compute' nor 'memory'", optarg);
+				return 1;
+			}
+			break;
+		case 'B':
+			if (probe_mem_parse_bytes("--buffer-bytes", optarg, 1, MAX_BUFFER_BYTES,
+						  &cfg.buffer_bytes, err, sizeof(err))) {
+				p_err("%s", err);
+				return 1;
+			}
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -243,6 +319,26 @@ static int probe_cpu_run(int argc, char **argv)
 	}
 	if (extra_args(argc, argv, "probe"))
 		return 1;
+	if (cfg.buffer_bytes && cfg.kind != PROBE_MEMORY) {
+		p_err("--buffer-bytes is for --kind memory");
+		return 1;
+	}
+	if (cfg.kind == PROBE_MEMORY) {
+		/* Checked here, before any trace directory is touched; the
+		 * probe finds the same LLC again. */
+		bool given = cfg.buffer_bytes;
+
+		if (probe_mem_llc_bytes(NULL, &llc, err, sizeof(err))) {
+			p_warn("%s: the buffer cannot be checked against the LLC", err);
+			llc = 0;
+		}
+		if (!given)
+			cfg.buffer_bytes = probe_mem_default_bytes(llc);
+		if (probe_mem_check_bytes(cfg.buffer_bytes, llc, force, err, sizeof(err))) {
+			p_err("%s%s", given ? "--buffer-bytes: " : "", err);
+			return 1;
+		}
+	}
 	if (out && trace_output_check(out, force, err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;

@@ -14,3 +14,5 @@ APP_SRCS := main.c record.c recorder.c probe_cmd.c step.c
 # The GPU probe's host side and the helpers it shares with the CPU probe.
 LIB_SRCS += hist.c binstats.c fatbin.c cuda_dl.c gpuprobe.c
 APP_SRCS += probe_gpu_cmd.c
+# The CPU probe's memory kind (settle probe cpu --kind memory).
+LIB_SRCS += probe_mem.c
