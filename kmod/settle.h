@@ -28,6 +28,7 @@
 #define SETTLE_REQ_MAX_AGE_NS	(50 * NSEC_PER_MSEC)
 #define SETTLE_GOV_LEN		16
 
+struct devfreq;
 struct settle_dev;
 
 /**
@@ -102,7 +103,8 @@ struct settle_backend_ops {
  * @arm_queued: @arm_csd is in flight
  * @sampling: the sampler follows transition @s_id
  * @s_id: transition being sampled
- * @s_target: rate it goes to
+ * @s_target: rate it goes to; 0: any rate but @s_base
+ * @s_base: the first sample's rate, when @s_target is 0
  * @s_start: when sampling began (driver entry)
  * @s_prev_ts: start of the last sample that still showed another rate
  * @s_samples: samples taken so far
@@ -132,6 +134,7 @@ struct settle_dev {
 	bool sampling;
 	u64 s_id;
 	u32 s_target;
+	u32 s_base;
 	u64 s_start;
 	u64 s_prev_ts;
 	u32 s_samples;
@@ -158,6 +161,8 @@ u32 settle_domains_attached(void);
 const char *settle_domain_name(u32 domain);
 void settle_request_note(struct settle_dev *d, u64 ts, u32 source);
 u64 settle_entry(struct settle_dev *d, u32 old_khz, u32 new_khz);
+u64 settle_entry_source(struct settle_dev *d, u32 old_khz, u32 new_khz,
+			u32 source);
 void settle_exit(struct settle_dev *d, u32 old_khz, u32 new_khz);
 void settle_step_begin(struct settle_dev *d, struct settle_step *st,
 		       u32 from_khz);
@@ -190,6 +195,7 @@ struct settle_dev *settle_cpufreq_dev(unsigned int cpu);
 #ifdef CONFIG_PM_DEVFREQ
 int settle_devfreq_init(u32 domain, const char *names, const char *reader);
 void settle_devfreq_exit(void);
+struct settle_dev *settle_devfreq_dev(struct devfreq *df);
 #else
 static inline int settle_devfreq_init(u32 domain, const char *names,
 				      const char *reader)
@@ -210,6 +216,14 @@ static inline int settle_clk_init(u32 domain, const char *names,
 }
 
 static inline void settle_clk_exit(void) { }
+#endif
+
+#ifdef CONFIG_INTERCONNECT
+int settle_icc_init(const char *nodes);
+void settle_icc_exit(void);
+#else
+static inline int settle_icc_init(const char *nodes) { return 0; }
+static inline void settle_icc_exit(void) { }
 #endif
 
 #ifdef CONFIG_KPROBES

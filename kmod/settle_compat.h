@@ -56,6 +56,15 @@ static inline unsigned long *settle_devfreq_table(struct devfreq *df,
 	return df->profile->freq_table;
 }
 #endif
+/*
+ * Where a devfreq re-evaluation starts, for the request kprobe: 5.11 split
+ * devfreq_update_target() out of update_devfreq(), which now calls it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#define SETTLE_DEVFREQ_TARGET_SYM	"devfreq_update_target"
+#else	/* 5.10 */
+#define SETTLE_DEVFREQ_TARGET_SYM	"update_devfreq"
+#endif
 #endif /* CONFIG_PM_DEVFREQ */
 
 /*

@@ -372,7 +372,22 @@ void settle_request_note(struct settle_dev *d, u64 ts, u32 source)
  */
 u64 settle_entry(struct settle_dev *d, u32 old_khz, u32 new_khz)
 {
-	u32 source = SETTLE_REQ_NOTIFIER;
+	return settle_entry_source(d, old_khz, new_khz, SETTLE_REQ_NOTIFIER);
+}
+
+/**
+ * settle_entry_source() - settle_entry() for a hook that is its own request
+ * @d: the device
+ * @old_khz: its rate before, 0 if not known
+ * @new_khz: the rate asked for, 0 if not known (any change then counts)
+ * @source: enum settle_req_source the request gets when no step or
+ *	kprobe holds an earlier one
+ *
+ * Return: the transition id.
+ */
+u64 settle_entry_source(struct settle_dev *d, u32 old_khz, u32 new_khz,
+			u32 source)
+{
 	unsigned long flags;
 	u64 now, req_ts, id;
 

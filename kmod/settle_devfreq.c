@@ -394,7 +394,9 @@ static int settle_devfreq_attach(u32 domain, const char *name,
 					DEVFREQ_TRANSITION_NOTIFIER);
 	if (ret)
 		goto err_unregister_dev;
-	settle_dfs[settle_ndfs++] = sd;
+	settle_dfs[settle_ndfs] = sd;
+	/* Published complete: the request kprobe reads the list unlocked. */
+	smp_store_release(&settle_ndfs, settle_ndfs + 1);
 	pr_info("%s %s: devfreq, reader %s\n", settle_domain_name(domain),
 		name, sd->dev.reader ? sd->dev.reader->name :
 		"none (no settle:effective)");
@@ -451,6 +453,24 @@ int settle_devfreq_init(u32 domain, const char *names, const char *reader)
 	if (ret)
 		settle_devfreq_exit();
 	return ret;
+}
+
+/**
+ * settle_devfreq_dev() - settle's device of a devfreq device
+ * @df: the devfreq device
+ *
+ * For the request kprobe, in any context.
+ *
+ * Return: the device, or NULL when @df is not attached.
+ */
+struct settle_dev *settle_devfreq_dev(struct devfreq *df)
+{
+	unsigned int i;
+
+	for (i = 0; i < READ_ONCE(settle_ndfs); i++)
+		if (settle_dfs[i]->df == df)
+			return &settle_dfs[i]->dev;
+	return NULL;
 }
 
 /**

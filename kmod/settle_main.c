@@ -44,6 +44,11 @@ static char *gpu = "17000000.gpu,17000000.ga10b,17000000.gv11b,gpu-gpc-0,sim-gpu
 static char *emc = "emc";
 static char *emc_devfreq = "";
 /*
+ * Interconnect nodes whose bandwidth requests drive EMC: the simulated
+ * board's, and Tegra's memory controller and EMC nodes.
+ */
+static char *emc_icc = "emc,external-memory-controller,external-memory";
+/*
  * Opt-in: in TCG guests, arming or disarming the kprobe while transitions
  * ran through __cpufreq_driver_target crashed the guest twice in about 60
  * load/unload rounds (a call to NULL at the probed entry, a soft lockup);
@@ -139,6 +144,9 @@ MODULE_PARM_DESC(emc,
 module_param(emc_devfreq, charp, 0444);
 MODULE_PARM_DESC(emc_devfreq,
 		 "memory-clock devfreq devices to attach, by name (Thor's bwmgr)");
+module_param(emc_icc, charp, 0444);
+MODULE_PARM_DESC(emc_icc,
+		 "interconnect nodes whose bandwidth requests count as EMC transitions (\"\" for none)");
 module_param(emc_reader, charp, 0444);
 MODULE_PARM_DESC(emc_reader,
 		 "EMC rate reader: auto, sim, bpmp or clk (default auto)");
@@ -164,6 +172,9 @@ static int __init settle_module_init(void)
 	ret = settle_clk_init(SETTLE_DOMAIN_EMC, emc, emc_reader);
 	if (ret)
 		goto err_exit_devfreq;
+	ret = settle_icc_init(emc_icc);
+	if (ret)
+		goto err_exit_clk;
 
 	if (kprobes) {
 		ret = settle_kprobe_init();
@@ -186,6 +197,8 @@ static int __init settle_module_init(void)
 
 err_exit_kprobe:
 	settle_kprobe_exit();
+	settle_icc_exit();
+err_exit_clk:
 	settle_clk_exit();
 err_exit_devfreq:
 	settle_devfreq_exit();
@@ -199,6 +212,7 @@ static void __exit settle_module_exit(void)
 {
 	settle_ctl_exit();
 	settle_kprobe_exit();
+	settle_icc_exit();
 	settle_clk_exit();
 	settle_devfreq_exit();
 	settle_cpufreq_exit();

@@ -32,11 +32,27 @@
 #include "settle_compat.h"
 #include "settle_trace.h"
 
-static bool settle_reached(const struct settle_dev *d, u32 khz, u32 target)
+static bool settle_near(const struct settle_dev *d, u32 khz, u32 target)
 {
 	u32 tol = d->reader->tolerance_khz;
 
 	return khz + tol >= target && khz <= target + tol;
+}
+
+/*
+ * Whether a readout shows the transition done.  Without a target (a
+ * bandwidth request) the first readout is the baseline and any other rate
+ * is the change.
+ */
+static bool settle_reached(struct settle_dev *d, u32 khz)
+{
+	if (d->s_target)
+		return settle_near(d, khz, d->s_target);
+	if (!d->s_samples) {
+		d->s_base = khz;
+		return false;
+	}
+	return khz && !settle_near(d, khz, d->s_base);
 }
 
 /* Finish the transition being sampled; the caller holds d->lock. */
@@ -56,11 +72,12 @@ static void settle_sampler_finish(struct settle_dev *d, u64 ts, u32 khz,
 static bool settle_judge_locked(struct settle_dev *d, u64 t0, u64 t1, u32 khz)
 {
 	lockdep_assert_held(&d->lock);
-	d->s_samples++;
-	if (settle_reached(d, khz, d->s_target)) {
+	if (settle_reached(d, khz)) {
+		d->s_samples++;
 		settle_sampler_finish(d, t0, khz, t1 - t0, SETTLE_EFF_SETTLED);
 		return false;
 	}
+	d->s_samples++;
 	if (t0 - d->s_start >
 	    (u64)READ_ONCE(settle_sample_timeout_us) * NSEC_PER_USEC) {
 		settle_sampler_finish(d, t0, khz, t1 - t0, SETTLE_EFF_TIMEOUT);
