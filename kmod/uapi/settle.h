@@ -42,11 +42,12 @@ enum settle_req_source {
 	SETTLE_REQ_STEP = 0,	/* SETTLE_IOC_STEP: exact */
 	SETTLE_REQ_KPROBE = 1,	/* kprobe on the framework's target call */
 	SETTLE_REQ_NOTIFIER = 2,	/* driver entry: the request is not seen */
+	/* 3: a userspace write, in traces settle import makes */
 	/*
 	 * An interconnect bandwidth request: the rates are not known (0),
 	 * and any change of the readout is the effective change.
 	 */
-	SETTLE_REQ_ICC = 3,
+	SETTLE_REQ_ICC = 4,
 };
 
 /*
