@@ -6,6 +6,10 @@
  * protocol of tests/vm/guest/lib.sh.
  *
  * usage: ctltest CPU RATE_A RATE_B
+ *        ctltest gpu|emc NAME
+ * The second form steps a devfreq device or a clock through SETTLE_IOC_STEP
+ * between the lowest and highest rates of its table, and checks that the
+ * user's limits (devfreq) or rate (clock) come back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -146,6 +150,173 @@ static void check_devices(int fd, unsigned int cpu, unsigned int a, unsigned int
 	      "domain 99 -> EINVAL");
 }
 
+/* ---- gpu / emc ---------------------------------------------------------- */
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static void write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(val, f);
+		fclose(f);
+	}
+}
+
+struct dstate {
+	char a[32], b[32], c[32];
+};
+
+/* What a session must leave as it found: devfreq limits, a clock's rate. */
+static void dsnap(int domain, const char *name, struct dstate *st)
+{
+	char path[160];
+
+	if (domain == SETTLE_DOMAIN_GPU) {
+		snprintf(path, sizeof(path), "/sys/class/devfreq/%s/governor", name);
+		read_file(path, st->a, sizeof(st->a));
+		snprintf(path, sizeof(path), "/sys/class/devfreq/%s/min_freq", name);
+		read_file(path, st->b, sizeof(st->b));
+		snprintf(path, sizeof(path), "/sys/class/devfreq/%s/max_freq", name);
+		read_file(path, st->c, sizeof(st->c));
+	} else {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/clk/%s/clk_rate", name);
+		read_file(path, st->a, sizeof(st->a));
+		st->b[0] = st->c[0] = '\0';
+	}
+}
+
+static int dsame(const struct dstate *x, const struct dstate *y)
+{
+	return !strcmp(x->a, y->a) && !strcmp(x->b, y->b) && !strcmp(x->c, y->c);
+}
+
+static int dsettles_to(int domain, const char *name, const struct dstate *want,
+		       struct dstate *got)
+{
+	for (int i = 0; i < 200; i++) {
+		dsnap(domain, name, got);
+		if (dsame(want, got))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static int dstep(int fd, int domain, unsigned int dev, unsigned int khz, struct settle_step *out)
+{
+	struct settle_step st = { .domain = domain, .dev = dev, .target_khz = khz };
+	int ret = ioctl(fd, SETTLE_IOC_STEP, &st);
+
+	if (out)
+		*out = st;
+	return ret ? -errno : 0;
+}
+
+static int domain_main(const char *dom, const char *name)
+{
+	int domain = !strcmp(dom, "gpu") ? SETTLE_DOMAIN_GPU : SETTLE_DOMAIN_EMC;
+	struct settle_device_info info;
+	struct dstate before, during, after;
+	struct settle_step st;
+	unsigned int lo, hi, n;
+	char path[160], val[32];
+	int fd, ret, status;
+	pid_t pid;
+
+	fd = open(SETTLE_DEV_PATH, O_RDWR);
+	check(fd >= 0, "open", "root opens %s (%s)", SETTLE_DEV_PATH, fd < 0 ? strerror(errno) : "ok");
+	if (fd < 0)
+		return 1;
+	for (n = 0; n < 64; n++) {
+		memset(&info, 0, sizeof(info));
+		info.domain = domain;
+		info.index = n;
+		if (ioctl(fd, SETTLE_IOC_DEVICE, &info)) {
+			n = 64;
+			break;
+		}
+		if (!strcmp(info.name, name))
+			break;
+	}
+	check(n < 64 && info.nrates >= 2 && (info.flags & SETTLE_DEV_STEPPABLE), "device",
+	      "%s %s: dev %u backend %u reader %u cur %u kHz, %u rates", dom, name, info.dev,
+	      info.backend, info.reader, info.cur_khz, n < 64 ? info.nrates : 0);
+	if (n == 64 || info.nrates < 2)
+		return 1;
+	lo = info.rates_khz[0];
+	hi = info.rates_khz[info.nrates - 1];
+
+	/* Narrowed user limits: a step must still reach the top, and they come back. */
+	if (domain == SETTLE_DOMAIN_GPU && info.nrates >= 3) {
+		snprintf(path, sizeof(path), "/sys/class/devfreq/%s/max_freq", name);
+		snprintf(val, sizeof(val), "%llu",
+			 (unsigned long long)info.rates_khz[info.nrates - 2] * 1000);
+		write_file(path, val);
+	}
+	dsnap(domain, name, &before);
+
+	check(dstep(fd, domain, info.dev, 12345, NULL) == -EINVAL, "bad-rate",
+	      "%s 12345 kHz -> EINVAL", dom);
+	check(dstep(fd, domain, 99, lo, NULL) == -ENODEV, "bad-dev", "%s device 99 -> ENODEV", dom);
+	dsnap(domain, name, &during);
+	check(dsame(&before, &during), "untouched", "refused steps leave %s %s %s", during.a,
+	      during.b, during.c);
+
+	ret = dstep(fd, domain, info.dev, hi, &st);
+	if (ret == -EALREADY)
+		ret = dstep(fd, domain, info.dev, lo, &st);
+	check(!ret && st.id && st.cur_khz == st.target_khz && st.t_exit_ns >= st.t_request_ns,
+	      "step", "%s %s -> %u kHz: id %llu cur %u, request->exit %llu ns (%s)", dom, name,
+	      st.target_khz, (unsigned long long)st.id, st.cur_khz,
+	      (unsigned long long)(st.t_exit_ns - st.t_request_ns), strerror(-ret));
+	ret = dstep(fd, domain, info.dev, st.target_khz == hi ? lo : hi, &st);
+	check(!ret && st.cur_khz == st.target_khz, "step-back", "%s -> %u kHz: cur %u (%s)", name,
+	      st.target_khz, st.cur_khz, strerror(-ret));
+	check(dstep(fd, domain, info.dev, st.cur_khz, NULL) == -EALREADY, "already",
+	      "step to the current rate -> EALREADY");
+	usleep(100000);
+	memset(&info, 0, sizeof(info));
+	info.domain = domain;
+	info.index = n;
+	ioctl(fd, SETTLE_IOC_DEVICE, &info);
+	check(info.cur_khz == st.cur_khz, "holds", "100 ms after the step %s is at %u kHz (stepped to %u)",
+	      name, info.cur_khz, st.cur_khz);
+	close(fd);
+	check(dsettles_to(domain, name, &before, &after), "restore-close",
+	      "after close: %s %s %s (before %s %s %s)", after.a, after.b, after.c, before.a,
+	      before.b, before.c);
+
+	pid = fork();
+	if (pid == 0) {
+		int cfd = open(SETTLE_DEV_PATH, O_RDWR);
+
+		for (;;) {
+			dstep(cfd, domain, info.dev, lo, NULL);
+			dstep(cfd, domain, info.dev, hi, NULL);
+		}
+	}
+	usleep(300000);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	check(dsettles_to(domain, name, &before, &after), "restore-kill",
+	      "killed controller: after %s %s %s (before %s %s %s)", after.a, after.b, after.c,
+	      before.a, before.b, before.c);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct settle_cpu_step st;
@@ -156,8 +327,10 @@ int main(int argc, char **argv)
 	int fd, fd2, ret, status;
 	pid_t pid;
 
+	if (argc == 3 && (!strcmp(argv[1], "gpu") || !strcmp(argv[1], "emc")))
+		return domain_main(argv[1], argv[2]);
 	if (argc != 4) {
-		fprintf(stderr, "usage: ctltest CPU RATE_A RATE_B\n");
+		fprintf(stderr, "usage: ctltest CPU RATE_A RATE_B | ctltest gpu|emc NAME\n");
 		return 2;
 	}
 	cpu = strtoul(argv[1], NULL, 0);
