@@ -42,6 +42,8 @@ state_of() {
 	awk -F, -v d="$1" '$2 == d { print $3, $4, $5, $7 }' $D/state
 }
 
+# Off the throttled CPU: at 115200 kHz with EMC low it keeps 1.4 %.
+taskset -p 1 $$ >/dev/null || die "cannot pin the test shell to cpu0"
 unload_all
 for m in governor_simpleondemand governor_userspace; do
 	[ -d /sys/module/$m ] || [ ! -f /lib/settle/$m.ko ] || insmod /lib/settle/$m.ko ||
@@ -148,7 +150,18 @@ check $([ "$r" = 2133000 ] && [ "$(state_of cpu$CPU | cut -d' ' -f4)" = 0 ] && e
 cd_=$(cpufreq_dir $CPU)
 echo 1 > $P/cpu_emc_link
 echo userspace > $cd_/scaling_governor || die "no cpufreq userspace governor"
-for f in 115200 1728000 729600 1728000; do
+echo 115200 > $cd_/scaling_setspeed
+# Both clocks low: the shares combine as 1 - prod(f/f_max), truncated per
+# clock to ppm as the module does.
+k=$(( (1000000 - (1728000 - 115200) * 1000000 / 1728000) *
+	(1000000 - (3199000 - 665600) * 1000000 / 3199000) / 1000000 ))
+want=$((1000000 - k))
+n=0
+while [ "$(state_of cpu$CPU | cut -d' ' -f4)" != $want ] && [ $n -lt 300 ]; do usleep 1000; n=$((n + 1)); done
+steal=$(state_of cpu$CPU | cut -d' ' -f4)
+check $([ "$steal" = $want ] && echo ok) steal-combined \
+	"cpu$CPU at 115200 kHz, emc at $(cat $D/emc_rate) kHz: steal $steal ppm, want $want"
+for f in 1728000 729600 1728000; do
 	echo $f > $cd_/scaling_setspeed
 done
 echo performance > $cd_/scaling_governor
