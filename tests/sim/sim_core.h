@@ -19,6 +19,8 @@
 #include <linux/seqlock.h>
 #include <linux/types.h>
 
+struct dentry;
+
 /* Values of enum settle_domain (kmod/uapi/settle.h). */
 enum sim_domain {
 	SIM_CPU = 0,
@@ -28,6 +30,9 @@ enum sim_domain {
 };
 
 #define SIM_NAME_LEN	16
+/* Busy-waits this long in a driver callback are already absurd. */
+#define SIM_MAX_STALL_US	100000
+#define SIM_MAX_SETTLE_US	10000000
 
 /**
  * struct sim_clk - simulated state of one clock
@@ -134,6 +139,13 @@ void sim_steal_quiesce(const struct cpumask *cpus);
 u32 sim_steal_share_ppm(unsigned int cpu);
 int sim_check_rates(const char *what, const unsigned int *khz,
 		    unsigned int n);
+
+/* sim_replay.c: the replay profiles */
+int sim_replay_init(void);
+void sim_replay_exit(void);
+void sim_replay_debugfs(struct dentry *dir);
+void sim_replay_next(u32 domain, u32 from, u32 to, u64 *stall_ns,
+		     u64 *settle_ns);
 
 /* sim_emc.c: the CPU's request to the EMC clock (cpu_emc_link) */
 void sim_emc_link_request(const struct sim_xfer *parent, unsigned int idx,
