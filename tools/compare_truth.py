@@ -2,9 +2,10 @@
 """Compare what settle measured against the simulated board's ground truth.
 
 Inputs: `settle report --transitions --json TRACE` and the simulator's truth
-CSV (domain,from_khz,to_khz,t_request_ns,stall_ns,t_settle_ns,cpu, where
-t_request_ns is the simulator's ->target_index entry).  Each truth row is
-matched to the measured transition of the same CPU and rate pair with the
+CSV (domain,from_khz,to_khz,t_request_ns,stall_ns,t_settle_ns,cpu[,dev,
+parent_dev,parent_t_request_ns], where t_request_ns is the simulator's
+driver-call entry).  Only rows of --domain (default cpu) are compared; the
+others (gpu, emc) are counted and skipped.  Each truth row is matched to the measured transition of the same CPU and rate pair with the
 latest request before that entry (at most 50 ms before, as settle.ko
 assumes).  Transitions settle flags as warm-up are matched but not checked.  Checks, each printed as "PASS: name" / "FAIL: name" with the
 error quantiles:
@@ -96,6 +97,8 @@ def main():
     ap.add_argument("--measured", required=True, help="settle report --transitions --json output")
     ap.add_argument("--truth", required=True, help="simulator truth CSV")
     ap.add_argument("--name", default="sim", help="test name prefix")
+    ap.add_argument("--domain", default="cpu",
+                    help="truth rows of this domain are compared (default cpu)")
     ap.add_argument("--min-n", type=int, default=1, help="transitions that must be matched")
     ap.add_argument("--max-stall-err-us", type=float, help="check stalls with this bound")
     ap.add_argument("--max-p50-stall-err-us", type=float)
@@ -129,6 +132,11 @@ def main():
         print("FAIL: %s the report has no transitions (run it with --transitions --json)" % a.name)
         return 1
 
+    other = [t for t in truth if t.get("domain", "cpu") != a.domain]
+    truth = [t for t in truth if t.get("domain", "cpu") == a.domain]
+    if other:
+        print("%s: %d truth rows of other domains than %s not compared"
+              % (a.name, len(other), a.domain))
     pairs, unmatched, warmup = [], 0, 0
     for t in truth:
         entry = int(t["t_request_ns"])

@@ -12,7 +12,10 @@ key with `settle report --transitions --csv`), and stall_ns, t_settle_ns
 and t_entry_ns are the simulator's own truth.  Rows that match nothing keep
 an empty t_request_ns and are counted on stderr; nothing is dropped.
 The key is the latest request of the same rate pair at most 50 ms before
-the simulator's entry.
+the simulator's entry.  Only truth rows of --domain (default cpu) are
+joined, and when the measured CSV has a domain column only its rows of
+that domain; the truth's dev, parent_dev and parent_t_request_ns columns
+(cpu_emc_link) are not carried over.
 """
 import argparse
 import csv
@@ -29,12 +32,16 @@ def main():
     ap.add_argument("--measured", required=True,
                     help="settle report --transitions --csv output")
     ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--domain", default="cpu",
+                    help="join the truth rows of this domain (default cpu)")
     a = ap.parse_args()
 
     with open(a.measured, newline="") as f:
-        meas = [m for m in csv.DictReader(f) if m.get("stall_ns")]
+        meas = [m for m in csv.DictReader(f) if m.get("stall_ns") and
+                m.get("domain", a.domain) == a.domain]
     with open(a.truth, newline="") as f:
-        truth = list(csv.DictReader(f))
+        truth = [t for t in csv.DictReader(f)
+                 if t.get("domain", "cpu") == a.domain]
 
     unmatched = 0
     with open(a.output, "w", newline="") as f:

@@ -1,24 +1,35 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Generate tools/profiles/orin-nano-cpu.profile from real Orin Nano records.
+"""Generate settle_sim replay profiles from real Orin Nano records.
 
-Usage: tools/mkprofile.py [DATA_DIR] [-o OUTPUT]
+Usage: tools/mkprofile.py [DATA_DIR] [--domain cpu|gpu|emc|all] [-o OUTPUT]
 
 DATA_DIR defaults to ../shared/data/orin-nano-transitions relative to the
-repository root; OUTPUT defaults to tools/profiles/orin-nano-cpu.profile.
+repository root.  --domain all (the default) writes
+tools/profiles/orin-nano-{cpu,gpu,emc}.profile; -o names the output of a
+single --domain.
 
-The profile is data, loaded into settle_sim at run time through debugfs
-(settle_sim/profile), never compiled in: it is derived from Apache-2.0 data
-and the module is GPL-2.0.
+The profiles are data, loaded into settle_sim at run time through debugfs
+(settle_sim/profile for the CPU, profile_gpu, profile_emc), never compiled
+in: they are derived from Apache-2.0 data and the module is GPL-2.0.
 
 Each CSV row (see DATA_DIR/README.md) becomes one replay entry:
-  stall  = write_us     (duration of the blocking scaling_setspeed write)
+  stall  = write_us     (duration of the blocking actuation write)
   settle = readback_us  (time from the write until the rate readout showed
                          the target)
-Rows are emitted in file order, first cpu_1728000_729600.csv then
-cpu_1728000_115200.csv; the simulator replays them cyclically regardless of
-the frequencies actually requested.  Rows whose readback timed out carry no
-settle time and are skipped (none do in the current data set).
+Rows whose readback timed out carry no settle time and are skipped (none do
+in the current data set).
+
+cpu: "stall_us settle_us" lines, in file order, first
+cpu_1728000_729600.csv then cpu_1728000_115200.csv; the simulator replays
+them cyclically whatever the rates requested (unchanged since the first
+profile, so the CPU campaigns keep their bounds).
+
+gpu, emc: "from_khz to_khz stall_us settle_us" lines (the records' Hz
+divided by 1000), grouped by rate pair, each pair in row order.  The
+simulator replays each pair's entries cyclically for transitions of that
+pair, and for a pair the profile lacks uses the nearest pair of the same
+direction.
 
 The output is deterministic: the same input gives a byte-identical file.
 """
@@ -30,7 +41,19 @@ import hashlib
 import os
 import sys
 
-FILES = ("cpu_1728000_729600.csv", "cpu_1728000_115200.csv")
+FILES = {
+    "cpu": ("cpu_1728000_729600.csv", "cpu_1728000_115200.csv"),
+    "gpu": ("gpu_1020000000_612000000.csv", "gpu_1020000000_306000000.csv"),
+    "emc": ("emc_3199000000_2133000000.csv", "emc_3199000000_665600000.csv"),
+}
+# What the stall (write_us) of each domain's records is.
+ACTUATION = {
+    "cpu": "blocking scaling_setspeed write",
+    "gpu": "devfreq min_freq + max_freq writes",
+    "emc": "BPMP debugfs mrq_rate_locked + rate writes",
+}
+# Rates in the records: cpufreq kHz, devfreq/BPMP Hz.
+RATE_DIV = {"cpu": 1, "gpu": 1000, "emc": 1000}
 UPSTREAM = "the jetson-latency-lab project (GitHub: dankang21/jetson-latency-lab)"
 U32_MAX = 0xFFFFFFFF
 
@@ -46,7 +69,14 @@ def us_to_ns(text):
     return int(ns)
 
 
-def load(path):
+def to_khz(text, div):
+    v = int(text)
+    if v % div or not 0 < v // div <= U32_MAX:
+        raise ValueError("rate %r is not a u32 kHz value" % text)
+    return v // div
+
+
+def load(path, div):
     rows = []
     skipped = 0
     with open(path, newline="") as f:
@@ -54,30 +84,24 @@ def load(path):
             if rec["readback_timeout"].strip() != "0":
                 skipped += 1
                 continue
-            rows.append((int(rec["i"]), int(rec["from"]), int(rec["to"]),
-                         us_to_ns(rec["write_us"]),
+            rows.append((int(rec["i"]), to_khz(rec["from"], div),
+                         to_khz(rec["to"], div), us_to_ns(rec["write_us"]),
                          us_to_ns(rec["readback_us"])))
     return rows, skipped
 
 
-def main():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("data_dir", nargs="?",
-                    default=os.path.join(root, "..", "shared", "data",
-                                         "orin-nano-transitions"))
-    ap.add_argument("-o", "--output",
-                    default=os.path.join(root, "tools", "profiles",
-                                         "orin-nano-cpu.profile"))
-    args = ap.parse_args()
+def us(ns):
+    return "%d.%03d" % (ns // 1000, ns % 1000)
 
+
+def generate(domain, data_dir):
     entries = []
     sources = []
-    for name in FILES:
-        path = os.path.join(args.data_dir, name)
+    for name in FILES[domain]:
+        path = os.path.join(data_dir, name)
         with open(path, "rb") as f:
             digest = hashlib.sha256(f.read()).hexdigest()
-        rows, skipped = load(path)
+        rows, skipped = load(path, RATE_DIV[domain])
         if not rows:
             sys.exit("%s: no usable rows" % path)
         sources.append((name, digest, len(rows), skipped))
@@ -88,30 +112,72 @@ def main():
     w("# SPDX-License-Identifier: Apache-2.0")
     w("# GENERATED by tools/mkprofile.py - do not edit.")
     w("#")
-    w("# settle_sim replay profile: real cpufreq transitions measured on a")
+    if domain == "cpu":
+        w("# settle_sim replay profile: real cpufreq transitions measured on a")
+    else:
+        w("# settle_sim %s replay profile: real %s transitions measured on a"
+          % (domain, domain.upper()))
     w("# Jetson Orin Nano Super 8 GB (L4T R36.5, kernel 5.15.185-tegra).")
     w("# Derived from data of " + UPSTREAM + ",")
     w("# Copyright 2026 Daniel Kang, licensed under the Apache License 2.0;")
     w("# see LICENSE and NOTICE in this directory.")
-    w("# Modification: only write_us and readback_us of each row are kept.")
-    w("#")
-    w("# One transition a line: stall_us settle_us")
-    w("#   stall  = write_us    (blocking scaling_setspeed write)")
+    if domain == "cpu":
+        w("# Modification: only write_us and readback_us of each row are kept.")
+        w("#")
+        w("# One transition a line: stall_us settle_us")
+    else:
+        w("# Modification: only from, to (Hz -> kHz), write_us and readback_us of")
+        w("# each row are kept, grouped by rate pair.")
+        w("#")
+        w("# One transition a line: from_khz to_khz stall_us settle_us")
+    w("#   stall  = write_us    (%s)" % ACTUATION[domain])
     w("#   settle = readback_us (write start until the readout showed the target)")
     w("#")
     w("# Sources (sha256, rows used, rows skipped for readback timeout):")
     for name, digest, n, skipped in sources:
         w("#   %s %s %d %d" % (name, digest, n, skipped))
-    cur = None
-    for e in entries:
-        if e[0] != cur:
-            cur = e[0]
-            w("# from %s, in row order" % cur)
-        w("%d.%03d %d.%03d" % (e[4] // 1000, e[4] % 1000, e[5] // 1000, e[5] % 1000))
-    text = "\n".join(out) + "\n"
-    with open(args.output, "w") as f:
-        f.write(text)
-    print("%s: %d entries" % (args.output, len(entries)))
+    if domain == "cpu":
+        cur = None
+        for e in entries:
+            if e[0] != cur:
+                cur = e[0]
+                w("# from %s, in row order" % cur)
+            w("%s %s" % (us(e[4]), us(e[5])))
+    else:
+        pairs = []
+        for e in entries:
+            if (e[2], e[3]) not in pairs:
+                pairs.append((e[2], e[3]))
+        for p in pairs:
+            sel = [e for e in entries if (e[2], e[3]) == p]
+            w("# %d -> %d kHz: %d transitions from %s, in row order"
+              % (p[0], p[1], len(sel), sel[0][0]))
+            for e in sel:
+                w("%d %d %s %s" % (e[2], e[3], us(e[4]), us(e[5])))
+    return "\n".join(out) + "\n", len(entries)
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data_dir", nargs="?",
+                    default=os.path.join(root, "..", "shared", "data",
+                                         "orin-nano-transitions"))
+    ap.add_argument("--domain", choices=("cpu", "gpu", "emc", "all"),
+                    default="all")
+    ap.add_argument("-o", "--output", help="output file (one --domain only)")
+    args = ap.parse_args()
+    if args.output and args.domain == "all":
+        ap.error("-o needs a single --domain")
+
+    domains = FILES.keys() if args.domain == "all" else (args.domain,)
+    for d in domains:
+        path = args.output or os.path.join(root, "tools", "profiles",
+                                           "orin-nano-%s.profile" % d)
+        text, n = generate(d, args.data_dir)
+        with open(path, "w") as f:
+            f.write(text)
+        print("%s: %d entries" % (path, n))
 
 
 if __name__ == "__main__":

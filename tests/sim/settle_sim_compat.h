@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel API differences for settle_sim, kept out of the .c file.
+ * Kernel API differences for settle_sim, kept out of the .c files.
  * Supported range: v5.10 .. v6.12+ (built and tested on v6.1).
  */
 #ifndef SETTLE_SIM_COMPAT_H
@@ -11,16 +11,17 @@
 #include <linux/smp.h>
 #include <linux/version.h>
 
-static void sim_cpufreq_teardown(struct cpufreq_policy *policy);
+/* sim_cpu.c: the policy teardown behind settle_sim_cpufreq_exit(). */
+void sim_cpufreq_teardown(struct cpufreq_policy *policy);
 
 /* struct cpufreq_driver::exit returns int up to v6.10 and void from v6.11. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
-static void settle_sim_cpufreq_exit(struct cpufreq_policy *policy)
+static inline void settle_sim_cpufreq_exit(struct cpufreq_policy *policy)
 {
 	sim_cpufreq_teardown(policy);
 }
 #else	/* v5.10 .. v6.10 */
-static int settle_sim_cpufreq_exit(struct cpufreq_policy *policy)
+static inline int settle_sim_cpufreq_exit(struct cpufreq_policy *policy)
 {
 	sim_cpufreq_teardown(policy);
 	return 0;
