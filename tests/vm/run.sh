@@ -184,7 +184,8 @@ rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,root,lib/settle,test
 cp "$kdir/root/bin/busybox" "$ird/bin/busybox"
 for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
 	"$kmods/drivers/cpufreq/cpufreq_userspace.ko"* "$kmods/drivers/cpufreq/cpufreq_ondemand.ko"* \
-	"$kmods/drivers/cpufreq/cpufreq_performance.ko"*; do
+	"$kmods/drivers/cpufreq/cpufreq_performance.ko"* \
+	"$kmods/drivers/devfreq/governor_simpleondemand.ko"* "$kmods/drivers/devfreq/governor_userspace.ko"*; do
 	[ -e "$m" ] || continue
 	case $m in
 	*.xz) xz -dc "$m" > "$ird/lib/settle/$(basename "${m%.xz}")" ;;
@@ -194,7 +195,7 @@ for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
 done
 [ $with_user = 0 ] || cp "$build/user/settle" "$ird/bin/settle"
 cp "$build/ctltest" "$build/benchw" "$ird/bin/"
-cp "$top/tools/profiles/orin-nano-cpu.profile" "$ird/lib/settle/"
+cp "$top/tools/profiles/"*.profile "$ird/lib/settle/"
 cp "$here/guest/"*.sh "$ird/tests/"
 printf '%s\n' "$@" > "$ird/tests/list"
 echo "SETTLE_CLOCK=$clock" > "$ird/tests/env"

@@ -16,7 +16,7 @@ mode=${2:-}
 clock=$mode
 rc=0
 
-all="t-kernel-events.sh t-ctl.sh t-record-stall.sh t-passive.sh t-step.sh t-kill.sh t-cli.sh t-unload.sh"
+all="t-kernel-events.sh t-ctl.sh t-domains.sh t-sim-domains.sh t-record-stall.sh t-passive.sh t-step.sh t-kill.sh t-cli.sh t-unload.sh"
 case $mode in
 virtual) out=$here/out/$arch-6.1 scripts=$all ;;
 real) out=$here/out/$arch-6.1-real scripts=$all ;;

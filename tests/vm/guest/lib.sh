@@ -73,6 +73,13 @@ unload_all() {
 load_modules() {
 	unload_all
 	for m in "$@"; do
+		# sim-gpu's governors come from the kernel's own modules.
+		if [ $m = settle_sim ]; then
+			for g in governor_simpleondemand governor_userspace; do
+				[ -d /sys/module/$g ] || [ ! -f /lib/settle/$g.ko ] ||
+					insmod /lib/settle/$g.ko || die "insmod $g failed"
+			done
+		fi
 		# Per-module parameters: ARGS_settle_sim="stall_us=50" and so on.
 		eval "args=\${ARGS_$m-\${DEF_$m:-}}"
 		insmod "/lib/settle/$m.ko" $args || die "insmod $m $args failed"
@@ -85,6 +92,12 @@ load_modules() {
 			# The replay profile must arrive in one write().
 			dd if=/lib/settle/orin-nano-cpu.profile of=/sys/kernel/debug/settle_sim/profile \
 				bs=1M 2>/dev/null || die "cannot load the replay profile"
+			for dom in gpu emc; do
+				[ -f /lib/settle/orin-nano-$dom.profile ] || continue
+				dd if=/lib/settle/orin-nano-$dom.profile \
+					of=/sys/kernel/debug/settle_sim/profile_$dom bs=1M 2>/dev/null ||
+					die "cannot load the $dom replay profile"
+			done
 			echo 1 > /sys/kernel/debug/settle_sim/truth
 		fi
 	done
