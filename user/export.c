@@ -238,7 +238,7 @@ static void write_ltable(const struct analysis *a, FILE *f)
 	fputs("domain,from_khz,to_khz,direction,n", f);
 	for (size_t m = 0; m < ARRAY_SIZE(lt_metrics); m++)
 		fprintf(f, ",%1$s_n,%1$s_p50_us,%1$s_p95_us,%1$s_p99_us", lt_metrics[m].name);
-	fputc('\n', f);
+	fputs(",device\n", f);	/* v2: appended, the table is per device */
 	for (size_t i = 0; i < a->ng; i++) {
 		const struct pair_stats *g = &a->g[i];
 
@@ -256,6 +256,8 @@ static void write_ltable(const struct analysis *a, FILE *f)
 			us3(f, d->p95);
 			us3(f, d->p99);
 		}
+		fputc(',', f);
+		csv_str(f, g->device);
 		fputc('\n', f);
 	}
 }
@@ -277,6 +279,7 @@ static void write_ltable_json(const struct analysis *a, FILE *f)
 
 		jsonw_start_object(w);
 		json_pair_key(w, g->domain, g->from_khz, g->to_khz);
+		jsonw_string_field(w, "device", g->device);
 		jsonw_uint_field(w, "n", g->n);
 		for (size_t m = 0; m < ARRAY_SIZE(lt_metrics); m++) {
 			const struct dist *d = lt_dist(g, m);
