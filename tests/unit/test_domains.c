@@ -153,6 +153,7 @@ static void test_v1_reads_as_cpu(void **state)
 		free(out);
 	}
 	rm_rf(dir);
+	free(dir);
 }
 
 static void dev_event(struct trace_writer *w, uint32_t dom, uint32_t dev, const char *name,
@@ -295,6 +296,7 @@ static void test_domains_report(void **state)
 	assert_non_null(strstr(out, "emc emc 200000 -> 400000 kHz (up): n 4"));
 	free(out);
 	rm_rf(dir);
+	free(dir);
 }
 
 /* A fake settle.ko behind devs_query(). */
