@@ -116,6 +116,13 @@ static int load_devices(struct settle_devs *devs, const char *device, uint32_t m
 	char err[SETTLE_ERR_LEN];
 	int ret = devs_load(devs, err, sizeof(err));
 
+	if (ret < 0 && !device) {
+		/* The events still say everything; only the names are missing. */
+		p_warn("%s; recording without the device header (devices are named <domain><dev>)",
+		       err);
+		devs_free(devs);
+		return 0;
+	}
 	if (ret < 0) {
 		p_err("%s", err);
 		return -1;
