@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Passive recorder: copy DVFS tracepoints into a ring buffer.  Userspace
- * enables either the settle:* programs or the power:* fallback
- * (bpf_program__set_autoload), never both.
+ * enables either the settle:* programs (every clock domain) or the power:*
+ * fallback (CPU only), never both (bpf_program__set_autoload).
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <bpf/bpf_helpers.h>
 #include "record.h"
 
@@ -35,12 +36,28 @@ static __always_inline void count_lost(void)
 }
 
 /*
+ * What to record, set by userspace before load (settle record --domain,
+ * --device): a bit per enum settle_domain, and optionally one device of one
+ * domain (the other devices of that domain are dropped).
+ */
+const volatile __u32 domain_mask = ~0U;
+const volatile __u32 only_domain = ~0U;	/* ~0: no device filter */
+const volatile __u32 only_dev;
+
+static __always_inline bool wanted(__u32 domain, __u32 dev)
+{
+	if (domain >= 32 || !(domain_mask & (1U << domain)))
+		return false;
+	return domain != only_domain || dev == only_dev;
+}
+
+/*
  * Reserves a zeroed record of `size` bytes with the head filled in, or
  * returns NULL (counted as lost).  Ring buffer memory is not zeroed, and
  * padding must not leak kernel bytes.
  */
 static __always_inline void *rec_new(__u64 size, __u32 type, __u64 ts_ns,
-				     __u64 id, __u32 cpu)
+				     __u64 id, __u32 domain, __u32 dev)
 {
 	struct settle_rec_head *h;
 
@@ -53,7 +70,8 @@ static __always_inline void *rec_new(__u64 size, __u32 type, __u64 ts_ns,
 	h->ts_ns = ts_ns;
 	h->id = id;
 	h->type = type;
-	h->cpu = cpu;
+	h->domain = domain;
+	h->dev = dev;
 	return h;
 }
 
@@ -69,11 +87,15 @@ static __always_inline void rec_submit(void *r)
 						     BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline int emit_cf(__u32 type, __u64 ts_ns, __u64 id, __u32 cpu,
-				   __u32 old_khz, __u32 new_khz)
+static __always_inline int emit_driver(__u32 type, __u64 ts_ns, __u64 id,
+				       __u32 domain, __u32 dev, __u32 old_khz,
+				       __u32 new_khz)
 {
-	struct settle_rec *r = rec_new(sizeof(*r), type, ts_ns, id, cpu);
+	struct settle_rec *r;
 
+	if (!wanted(domain, dev))
+		return 0;
+	r = rec_new(sizeof(*r), type, ts_ns, id, domain, dev);
 	if (!r)
 		return 0;
 	r->old_khz = old_khz;
@@ -82,28 +104,32 @@ static __always_inline int emit_cf(__u32 type, __u64 ts_ns, __u64 id, __u32 cpu,
 	return 0;
 }
 
-SEC("tracepoint/settle/cpufreq_pre")
-int settle_cpufreq_pre(struct settle_tp_cpufreq *ctx)
+SEC("tracepoint/settle/driver_entry")
+int settle_driver_entry(struct settle_tp_driver *ctx)
 {
-	return emit_cf(SETTLE_REC_CPUFREQ_PRE, ctx->ts_ns, ctx->id, ctx->cpu,
-		       ctx->old_khz, ctx->new_khz);
+	return emit_driver(SETTLE_REC_DRIVER_ENTRY, ctx->ts_ns, ctx->id, ctx->domain,
+			   ctx->dev, ctx->old_khz, ctx->new_khz);
 }
 
-SEC("tracepoint/settle/cpufreq_post")
-int settle_cpufreq_post(struct settle_tp_cpufreq *ctx)
+SEC("tracepoint/settle/driver_exit")
+int settle_driver_exit(struct settle_tp_driver *ctx)
 {
-	return emit_cf(SETTLE_REC_CPUFREQ_POST, ctx->ts_ns, ctx->id, ctx->cpu,
-		       ctx->old_khz, ctx->new_khz);
+	return emit_driver(SETTLE_REC_DRIVER_EXIT, ctx->ts_ns, ctx->id, ctx->domain,
+			   ctx->dev, ctx->old_khz, ctx->new_khz);
 }
 
-SEC("tracepoint/settle/cpu_request")
-int settle_cpu_request(struct settle_tp_cpu_request *ctx)
+SEC("tracepoint/settle/request")
+int settle_request(struct settle_tp_request *ctx)
 {
-	struct settle_rec_request *r = rec_new(sizeof(*r), SETTLE_REC_CPU_REQUEST,
-					       ctx->ts_ns, ctx->id, ctx->cpu);
+	struct settle_rec_request *r;
 
+	if (!wanted(ctx->domain, ctx->dev))
+		return 0;
+	r = rec_new(sizeof(*r), SETTLE_REC_REQUEST, ctx->ts_ns, ctx->id,
+		    ctx->domain, ctx->dev);
 	if (!r)
 		return 0;
+	r->parent_id = ctx->parent_id;
 	r->from_khz = ctx->from_khz;
 	r->to_khz = ctx->to_khz;
 	r->source = ctx->source;
@@ -111,12 +137,15 @@ int settle_cpu_request(struct settle_tp_cpu_request *ctx)
 	return 0;
 }
 
-SEC("tracepoint/settle/cpu_effective")
-int settle_cpu_effective(struct settle_tp_cpu_effective *ctx)
+SEC("tracepoint/settle/effective")
+int settle_effective(struct settle_tp_effective *ctx)
 {
-	struct settle_rec_effective *r = rec_new(sizeof(*r), SETTLE_REC_CPU_EFFECTIVE,
-						 ctx->ts_ns, ctx->id, ctx->cpu);
+	struct settle_rec_effective *r;
 
+	if (!wanted(ctx->domain, ctx->dev))
+		return 0;
+	r = rec_new(sizeof(*r), SETTLE_REC_EFFECTIVE, ctx->ts_ns, ctx->id,
+		    ctx->domain, ctx->dev);
 	if (!r)
 		return 0;
 	r->prev_ts_ns = ctx->prev_ts_ns;
@@ -129,12 +158,14 @@ int settle_cpu_effective(struct settle_tp_cpu_effective *ctx)
 	return 0;
 }
 
-SEC("tracepoint/settle/cpu_limits")
-int settle_cpu_limits(struct settle_tp_cpu_limits *ctx)
+SEC("tracepoint/settle/limits")
+int settle_limits(struct settle_tp_limits *ctx)
 {
-	struct settle_rec_limits *r = rec_new(sizeof(*r), SETTLE_REC_CPU_LIMITS,
-					      ctx->ts_ns, 0, ctx->cpu);
+	struct settle_rec_limits *r;
 
+	if (!wanted(ctx->domain, ctx->dev))
+		return 0;
+	r = rec_new(sizeof(*r), SETTLE_REC_LIMITS, ctx->ts_ns, 0, ctx->domain, ctx->dev);
 	if (!r)
 		return 0;
 	r->min_khz = ctx->min_khz;
@@ -144,38 +175,44 @@ int settle_cpu_limits(struct settle_tp_cpu_limits *ctx)
 	return 0;
 }
 
-SEC("tracepoint/settle/cpu_policy")
-int settle_cpu_policy(struct settle_tp_cpu_policy *ctx)
+SEC("tracepoint/settle/policy")
+int settle_policy(struct settle_tp_policy *ctx)
 {
-	struct settle_rec_policy *r = rec_new(sizeof(*r), SETTLE_REC_CPU_POLICY,
-					      ctx->ts_ns, 0, ctx->cpu);
+	struct settle_rec_policy *r;
 
+	if (!wanted(ctx->domain, ctx->dev))
+		return 0;
+	r = rec_new(sizeof(*r), SETTLE_REC_POLICY, ctx->ts_ns, 0, ctx->domain, ctx->dev);
 	if (!r)
 		return 0;
 	r->action = ctx->action;
 	r->min_khz = ctx->min_khz;
 	r->max_khz = ctx->max_khz;
-	/* Two aligned 8-byte context loads; the kernel NUL-terminates it. */
+	/* Context loads at the array's (4-byte) alignment; the kernel
+	 * NUL-terminates it. */
 	__builtin_memcpy(r->governor, ctx->governor, SETTLE_GOVERNOR_BYTES);
 	rec_submit(r);
 	return 0;
 }
 
+/* The fallback: the kernel's own CPU events; every record is domain CPU. */
 SEC("tracepoint/power/cpu_frequency")
 int settle_cpu_frequency(struct settle_tp_cpu_frequency *ctx)
 {
 	/* The kernel event has no timestamp field or old frequency. */
-	return emit_cf(SETTLE_REC_CPU_FREQUENCY, bpf_ktime_get_ns(), 0,
-		       ctx->cpu_id, 0, ctx->state);
+	return emit_driver(SETTLE_REC_CPU_FREQUENCY, bpf_ktime_get_ns(), 0, 0,
+			   ctx->cpu_id, 0, ctx->state);
 }
 
 SEC("tracepoint/power/cpu_frequency_limits")
 int settle_cpu_frequency_limits(struct settle_tp_cpu_frequency_limits *ctx)
 {
 	/* No timestamp field and no current rate: cur_khz 0 means unknown. */
-	struct settle_rec_limits *r = rec_new(sizeof(*r), SETTLE_REC_CPU_LIMITS,
-					      bpf_ktime_get_ns(), 0, ctx->cpu_id);
+	struct settle_rec_limits *r;
 
+	if (!wanted(0, ctx->cpu_id))
+		return 0;
+	r = rec_new(sizeof(*r), SETTLE_REC_LIMITS, bpf_ktime_get_ns(), 0, 0, ctx->cpu_id);
 	if (!r)
 		return 0;
 	r->min_khz = ctx->min_freq;

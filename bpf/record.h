@@ -14,51 +14,58 @@
 #define SETTLE_RINGBUF_BYTES	(1U << 22)
 #define SETTLE_GOVERNOR_BYTES	16
 
-/* Which hook produced a record; values are stable. */
+/*
+ * Which hook produced a record.  Values are never reused: 1, 2, 4 and 5
+ * were the CPU-only settle:cpufreq_pre/post, cpu_request and cpu_effective
+ * records of trace format v1.
+ */
 enum settle_rec_type {
-	SETTLE_REC_CPUFREQ_PRE = 1,	/* settle:cpufreq_pre */
-	SETTLE_REC_CPUFREQ_POST = 2,	/* settle:cpufreq_post */
-	SETTLE_REC_CPU_FREQUENCY = 3,	/* power:cpu_frequency (fallback) */
-	SETTLE_REC_CPU_REQUEST = 4,	/* settle:cpu_request */
-	SETTLE_REC_CPU_EFFECTIVE = 5,	/* settle:cpu_effective */
-	SETTLE_REC_CPU_LIMITS = 6,	/* settle:cpu_limits, or
+	SETTLE_REC_CPU_FREQUENCY = 3,	/* power:cpu_frequency (fallback, CPU) */
+	SETTLE_REC_LIMITS = 6,		/* settle:limits, or
 					 * power:cpu_frequency_limits (fallback) */
-	SETTLE_REC_CPU_POLICY = 7,	/* settle:cpu_policy */
+	SETTLE_REC_POLICY = 7,		/* settle:policy */
+	SETTLE_REC_REQUEST = 8,		/* settle:request */
+	SETTLE_REC_DRIVER_ENTRY = 9,	/* settle:driver_entry */
+	SETTLE_REC_DRIVER_EXIT = 10,	/* settle:driver_exit */
+	SETTLE_REC_EFFECTIVE = 11,	/* settle:effective */
 	SETTLE_REC_TYPES		/* one past the last */
 };
 
 /*
- * Every record starts with the same 24-byte head; the rest depends on the
+ * Every record starts with the same 32-byte head; the rest depends on the
  * type, and the consumer checks the length against the type.  settle_rec
- * itself is the cpufreq/cpu_frequency record (32 bytes).
+ * itself is the driver_entry/exit and cpu_frequency record (40 bytes).
  */
 #define SETTLE_REC_HEAD							\
 	__u64 ts_ns;		/* CLOCK_MONOTONIC, taken in the kernel */	\
 	__u64 id;		/* transition id from settle.ko, 0 if none */	\
 	__u32 type;		/* enum settle_rec_type */			\
-	__u32 cpu
+	__u32 domain;		/* enum settle_domain; fallback: CPU */		\
+	__u32 dev;		/* device index (CPU domain: the policy CPU) */	\
+	__u32 head_pad
 
-#define SETTLE_REC_HEAD_BYTES	24
+#define SETTLE_REC_HEAD_BYTES	32
 
 struct settle_rec_head {
 	SETTLE_REC_HEAD;
 };
 
-struct settle_rec {		/* cpufreq_pre/post, cpu_frequency */
+struct settle_rec {		/* driver_entry/exit, cpu_frequency */
 	SETTLE_REC_HEAD;
 	__u32 old_khz;		/* 0 where the hook does not know it */
 	__u32 new_khz;
 };
 
-struct settle_rec_request {	/* cpu_request */
+struct settle_rec_request {	/* request */
 	SETTLE_REC_HEAD;
+	__u64 parent_id;	/* requested inside this transition; 0 none */
 	__u32 from_khz;
 	__u32 to_khz;
 	__u32 source;		/* enum settle_req_source */
 	__u32 pad;
 };
 
-struct settle_rec_effective {	/* cpu_effective; ts_ns: the settling sample */
+struct settle_rec_effective {	/* effective; ts_ns: the settling sample */
 	SETTLE_REC_HEAD;
 	__u64 prev_ts_ns;	/* last sample still showing the old rate */
 	__u32 khz;
@@ -69,7 +76,7 @@ struct settle_rec_effective {	/* cpu_effective; ts_ns: the settling sample */
 	__u32 pad;
 };
 
-struct settle_rec_limits {	/* cpu_limits; id is 0 */
+struct settle_rec_limits {	/* limits; id is 0 */
 	SETTLE_REC_HEAD;
 	__u32 min_khz;
 	__u32 max_khz;
@@ -77,7 +84,7 @@ struct settle_rec_limits {	/* cpu_limits; id is 0 */
 	__u32 pad;
 };
 
-struct settle_rec_policy {	/* cpu_policy; id is 0 */
+struct settle_rec_policy {	/* policy; id is 0 */
 	SETTLE_REC_HEAD;
 	__u32 action;		/* enum settle_policy_action, 255 observed */
 	__u32 min_khz;
@@ -88,33 +95,38 @@ struct settle_rec_policy {	/* cpu_policy; id is 0 */
 
 /*
  * Raw tracepoint entries as the kernel lays them out (8-byte common header
- * first).  Only the fields settle reads are named.
+ * first), mirroring kmod/settle_trace.h.  Only the fields settle reads are
+ * named.
  */
-struct settle_tp_cpufreq {		/* settle:cpufreq_pre, settle:cpufreq_post */
-	__u64 common;
-	__u64 id;			/* transition id, same for PRE and POST */
-	__u64 ts_ns;			/* CLOCK_MONOTONIC */
-	__u32 cpu;			/* policy CPU */
-	__u32 old_khz;
-	__u32 new_khz;
-};
-
-struct settle_tp_cpu_request {		/* settle:cpu_request */
+struct settle_tp_request {		/* settle:request */
 	__u64 common;
 	__u64 id;
 	__u64 ts_ns;
-	__u32 cpu;
+	__u64 parent_id;
+	__u32 domain;
+	__u32 dev;
 	__u32 from_khz;
 	__u32 to_khz;
 	__u32 source;
 };
 
-struct settle_tp_cpu_effective {	/* settle:cpu_effective */
+struct settle_tp_driver {		/* settle:driver_entry, settle:driver_exit */
+	__u64 common;
+	__u64 id;			/* transition id, same for entry and exit */
+	__u64 ts_ns;			/* CLOCK_MONOTONIC */
+	__u32 domain;
+	__u32 dev;
+	__u32 old_khz;
+	__u32 new_khz;
+};
+
+struct settle_tp_effective {		/* settle:effective */
 	__u64 common;
 	__u64 id;
 	__u64 ts_ns;
 	__u64 prev_ts_ns;
-	__u32 cpu;
+	__u32 domain;
+	__u32 dev;
 	__u32 khz;
 	__u32 cost_ns;
 	__u32 samples;
@@ -122,19 +134,21 @@ struct settle_tp_cpu_effective {	/* settle:cpu_effective */
 	__u32 status;
 };
 
-struct settle_tp_cpu_limits {		/* settle:cpu_limits */
+struct settle_tp_limits {		/* settle:limits */
 	__u64 common;
 	__u64 ts_ns;
-	__u32 cpu;
+	__u32 domain;
+	__u32 dev;
 	__u32 min_khz;
 	__u32 max_khz;
 	__u32 cur_khz;
 };
 
-struct settle_tp_cpu_policy {		/* settle:cpu_policy */
+struct settle_tp_policy {		/* settle:policy */
 	__u64 common;
 	__u64 ts_ns;
-	__u32 cpu;
+	__u32 domain;
+	__u32 dev;
 	__u32 action;
 	__u32 min_khz;
 	__u32 max_khz;

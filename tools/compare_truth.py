@@ -2,12 +2,14 @@
 """Compare what settle measured against the simulated board's ground truth.
 
 Inputs: `settle report --transitions --json TRACE` and the simulator's truth
-CSV (domain,from_khz,to_khz,t_request_ns,stall_ns,t_settle_ns,cpu[,dev,
-parent_dev,parent_t_request_ns], where t_request_ns is the simulator's
-driver-call entry).  Only rows of --domain (default cpu) are compared; the
-others (gpu, emc) are counted and skipped.  Each truth row is matched to the measured transition of the same CPU and rate pair with the
-latest request before that entry (at most 50 ms before, as settle.ko
-assumes).  Transitions settle flags as warm-up are matched but not checked.  Checks, each printed as "PASS: name" / "FAIL: name" with the
+CSV (domain,from_khz,to_khz,t_request_ns,stall_ns,t_settle_ns,cpu, where
+t_request_ns is the simulator's driver entry; newer simulators add a device
+name column, older ones have no domain column: their rows are domain cpu).
+Each truth row is matched to the measured transition of the same domain and
+device (CPU domain: the cpu column; otherwise the device name when the
+truth has one) and rate pair with the latest request before that entry (at
+most 50 ms before, as settle.ko assumes).  --domain D compares only that
+domain's rows; every figure is per domain.  Transitions settle flags as warm-up are matched but not checked.  Checks, each printed as "PASS: name" / "FAIL: name" with the
 error quantiles:
 
   stall       |measured - injected| <= --max-stall-err-us (all but
@@ -35,6 +37,29 @@ import csv
 import sys
 
 MAX_REQ_TO_ENTRY_NS = 50 * 1000 * 1000
+DOMAINS = ("cpu", "gpu", "emc")
+
+
+def truth_domain(t):
+    """The truth row's domain: truth without the column is the CPU's."""
+    return (t.get("domain") or "").strip() or "cpu"
+
+
+def truth_device(t):
+    """The simulator's device name column (settle_sim calls it dev), if any."""
+    return (t.get("device") or t.get("device_name") or t.get("dev") or "").strip()
+
+
+def same_device(t, m):
+    """Whether measured transition m is on truth row t's device."""
+    dom = truth_domain(t)
+    if m.get("domain", "cpu") != dom:
+        return False
+    if dom == "cpu" and (t.get("cpu") or "").strip():
+        return m["cpu"] == int(t["cpu"])
+    if truth_device(t):
+        return m.get("device") == truth_device(t)
+    return True
 
 
 def quantile(xs, q):
@@ -72,21 +97,23 @@ def by_pair(pairs, unmatched, warmup):
                                       max(xs, key=abs))
     groups = {}
     for t, m in pairs:
-        groups.setdefault((m["from_khz"], m["to_khz"]), []).append((t, m))
+        key = (m.get("domain", "cpu"), m.get("device", ""), m["from_khz"], m["to_khz"])
+        groups.setdefault(key, []).append((t, m))
     print("settle's error against the simulator's truth, measured - truth, us"
           " (p50 p95 max|.|):")
-    print("%-20s %3s  %-21s  %-21s  %-21s" % ("", "", "stall (driver call)",
+    print("%-30s %3s  %-21s  %-21s  %-21s" % ("", "", "stall (driver call)",
                                           "effective settle", "throughput settle"))
-    print("%-20s %3s  %s  %s  %s" % ("pair, kHz", "n", *(["%6s %6s %7s" % ("p50", "p95", "max")] * 3)))
-    for (f, to), rows in sorted(groups.items()):
+    print("%-30s %3s  %s  %s  %s" % ("device pair, kHz", "n",
+                                     *(["%6s %6s %7s" % ("p50", "p95", "max")] * 3)))
+    for (dom, dev, f, to), rows in sorted(groups.items()):
         st = [(m["stall_ns"] - int(t["stall_ns"])) / 1000.0
               for t, m in rows if m.get("stall_ns") is not None]
         ef = [(m["t_effective_ns"] - int(t["t_settle_ns"])) / 1000.0
               for t, m in rows if m.get("t_effective_ns") is not None]
         tp = [(m["t_throughput_ns"] - int(t["t_settle_ns"])) / 1000.0
               for t, m in rows if m.get("t_throughput_ns") is not None]
-        print("%-20s %3d  %s  %s  %s" % ("%d->%d" % (f, to), len(rows), cell(st),
-                                         cell(ef), cell(tp)))
+        print("%-30s %3d  %s  %s  %s" % ("%s %s %d->%d" % (dom, dev or "-", f, to),
+                                         len(rows), cell(st), cell(ef), cell(tp)))
     print("(%d warm-up transitions not compared, %d truth rows unmatched)"
           % (warmup, unmatched))
 
@@ -97,8 +124,8 @@ def main():
     ap.add_argument("--measured", required=True, help="settle report --transitions --json output")
     ap.add_argument("--truth", required=True, help="simulator truth CSV")
     ap.add_argument("--name", default="sim", help="test name prefix")
-    ap.add_argument("--domain", default="cpu",
-                    help="truth rows of this domain are compared (default cpu)")
+    ap.add_argument("--domain", choices=DOMAINS,
+                    help="compare only this domain's truth rows and transitions")
     ap.add_argument("--min-n", type=int, default=1, help="transitions that must be matched")
     ap.add_argument("--max-stall-err-us", type=float, help="check stalls with this bound")
     ap.add_argument("--max-p50-stall-err-us", type=float)
@@ -132,18 +159,16 @@ def main():
         print("FAIL: %s the report has no transitions (run it with --transitions --json)" % a.name)
         return 1
 
-    other = [t for t in truth if t.get("domain", "cpu") != a.domain]
-    truth = [t for t in truth if t.get("domain", "cpu") == a.domain]
-    if other:
-        print("%s: %d truth rows of other domains than %s not compared"
-              % (a.name, len(other), a.domain))
+    if a.domain:
+        truth = [t for t in truth if truth_domain(t) == a.domain]
+        meas = [m for m in meas if m.get("domain", "cpu") == a.domain]
     pairs, unmatched, warmup = [], 0, 0
     for t in truth:
         entry = int(t["t_request_ns"])
         best = None
         for m in meas:
-            if (m["cpu"], m["from_khz"], m["to_khz"]) != \
-               (int(t["cpu"]), int(t["from_khz"]), int(t["to_khz"])):
+            if (m["from_khz"], m["to_khz"]) != (int(t["from_khz"]), int(t["to_khz"])) or \
+               not same_device(t, m):
                 continue
             req = m["t_request_ns"]
             if req <= entry and entry - req <= MAX_REQ_TO_ENTRY_NS and \
@@ -163,6 +188,10 @@ def main():
     fails = []
     print("%s: %d truth rows, %d matched, %d warm-up (not checked), %d unmatched, "
           "%d measured rows" % (a.name, len(truth), len(pairs), warmup, unmatched, len(meas)))
+    for dom in DOMAINS:
+        n = sum(1 for t, m in pairs if truth_domain(t) == dom)
+        if n and n != len(pairs):
+            print("%s: %s: %d matched" % (a.name, dom, n))
     if unmatched:
         fails.append("%d truth transitions have no measured transition" % unmatched)
     if len(pairs) < a.min_n:

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
 #include <stdlib.h>
 #include "analyze.h"
 #include "util.h"
@@ -21,6 +22,7 @@ void analysis_init(struct analysis *a)
 {
 	memset(a, 0, sizeof(*a));
 	cp_default_params(&a->cp);
+	a->only_dom = -1;
 }
 
 void analysis_free(struct analysis *a)
@@ -34,6 +36,11 @@ void analysis_free(struct analysis *a)
 	free(a->pb);
 	free(a->pi);
 	free(a->lm);
+	for (size_t i = 0; i < a->ndev; i++) {
+		free(a->dev[i].name);
+		free(a->dev[i].rates);
+	}
+	free(a->dev);
 	free(a->x);
 	free(a->g);
 	for (size_t i = 0; i < a->nseg; i++)
@@ -43,6 +50,83 @@ void analysis_free(struct analysis *a)
 	analysis_init(a);
 }
 
+const char *analysis_domain_name(uint32_t dom)
+{
+	const char *n = trace_domain_name(dom);
+
+	return n ? n : "unknown";
+}
+
+const struct trace_dev *analysis_device_find(const struct analysis *a,
+					     uint32_t dom, uint32_t dev)
+{
+	for (size_t i = 0; i < a->ndev; i++)
+		if (a->dev[i].dom == dom && a->dev[i].dev == dev)
+			return &a->dev[i];
+	return NULL;
+}
+
+struct trace_dev *analysis_device(struct analysis *a, uint32_t dom, uint32_t dev)
+{
+	struct trace_dev d = { .dom = dom, .dev = dev };
+	char name[48];
+
+	for (size_t i = 0; i < a->ndev; i++)
+		if (a->dev[i].dom == dom && a->dev[i].dev == dev)
+			return &a->dev[i];
+	snprintf(name, sizeof(name), "%s%u", analysis_domain_name(dom), dev);
+	d.name = strdup(name);
+	if (!d.name || PUSH(a, dev, &d)) {
+		free(d.name);
+		return NULL;
+	}
+	return &a->dev[a->ndev - 1];
+}
+
+/* A `device` header event: names the device, sizes its rate table. */
+static int add_device(struct analysis *a, const struct trace_event *ev)
+{
+	uint32_t n = (uint32_t)ev->f[DV_NRATES];
+	struct trace_dev *d = analysis_device(a, (uint32_t)ev->f[DV_DOMAIN],
+					      (uint32_t)ev->f[DV_DEV]);
+	char *name;
+
+	if (!d)
+		return -1;
+	/* A repeated or absurd header is not guessed at: the first one counts. */
+	if (d->declared || n > 4096 || !ev->text[0])
+		return 0;
+	if (!(name = strdup(ev->text)))
+		return -1;
+	free(d->name);
+	d->name = name;
+	d->declared = true;
+	d->backend = (uint32_t)ev->f[DV_BACKEND];
+	d->reader = (uint32_t)ev->f[DV_READER];
+	d->flags = (uint32_t)ev->f[DV_FLAGS];
+	d->cur_khz = (uint32_t)ev->f[DV_CUR_KHZ];
+	if (n && !(d->rates = calloc(n, sizeof(*d->rates))))
+		return -1;
+	d->nrates = n;
+	return 0;
+}
+
+static int add_rates(struct analysis *a, const struct trace_event *ev)
+{
+	struct trace_dev *d = analysis_device(a, (uint32_t)ev->f[DT_DOMAIN],
+					      (uint32_t)ev->f[DT_DEV]);
+	uint64_t first = ev->f[DT_FIRST], n = ev->f[DT_N];
+
+	if (!d)
+		return -1;
+	/* Chunks outside the declared table are dropped, not trusted. */
+	if (!n || n > TRACE_RATES_PER_EVENT || first + n > d->nrates)
+		return 0;
+	for (uint64_t i = 0; i < n; i++)
+		d->rates[first + i] = (uint32_t)ev->f[DT_R0 + i];
+	return 0;
+}
+
 int analysis_add(const struct trace_event *ev, void *ctx)
 {
 	struct analysis *a = ctx;
@@ -50,14 +134,15 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 	struct fq_ev f;
 
 	switch (ev->desc->id) {
-	case TEV_CPUFREQ_PRE:
-	case TEV_CPUFREQ_POST:
-		c.id = ev->f[CF_ID];
-		c.ts_ns = ev->f[CF_TS_NS];
-		c.cpu = (uint32_t)ev->f[CF_CPU];
-		c.old_khz = (uint32_t)ev->f[CF_OLD_KHZ];
-		c.new_khz = (uint32_t)ev->f[CF_NEW_KHZ];
-		if (ev->desc->id == TEV_CPUFREQ_PRE)
+	case TEV_DRIVER_ENTRY:
+	case TEV_DRIVER_EXIT:
+		c.id = ev->f[DR_ID];
+		c.ts_ns = ev->f[DR_TS_NS];
+		c.dom = (uint32_t)ev->f[DR_DOMAIN];
+		c.dev = (uint32_t)ev->f[DR_DEV];
+		c.old_khz = (uint32_t)ev->f[DR_OLD_KHZ];
+		c.new_khz = (uint32_t)ev->f[DR_NEW_KHZ];
+		if (ev->desc->id == TEV_DRIVER_ENTRY)
 			return PUSH(a, pre, &c);
 		return PUSH(a, post, &c);
 	case TEV_CPU_FREQUENCY:
@@ -70,20 +155,22 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 		if (ev->f[LOST_TOTAL] > a->lost_total)
 			a->lost_total = ev->f[LOST_TOTAL];
 		return 0;
-	case TEV_CPU_REQUEST: {
+	case TEV_REQUEST: {
 		struct rq_ev r = {
 			.id = ev->f[RQ_ID], .ts_ns = ev->f[RQ_TS_NS],
-			.cpu = (uint32_t)ev->f[RQ_CPU],
+			.parent_id = ev->f[RQ_PARENT_ID],
+			.dom = (uint32_t)ev->f[RQ_DOMAIN], .dev = (uint32_t)ev->f[RQ_DEV],
 			.from_khz = (uint32_t)ev->f[RQ_FROM_KHZ],
 			.to_khz = (uint32_t)ev->f[RQ_TO_KHZ],
 			.source = (uint32_t)ev->f[RQ_SOURCE],
 		};
 		return PUSH(a, rq, &r);
 	}
-	case TEV_CPU_EFFECTIVE: {
+	case TEV_EFFECTIVE: {
 		struct ef_ev e = {
 			.id = ev->f[EF_ID], .ts_ns = ev->f[EF_TS_NS],
-			.prev_ts_ns = ev->f[EF_PREV_TS_NS], .cpu = (uint32_t)ev->f[EF_CPU],
+			.prev_ts_ns = ev->f[EF_PREV_TS_NS],
+			.dom = (uint32_t)ev->f[EF_DOMAIN], .dev = (uint32_t)ev->f[EF_DEV],
 			.khz = (uint32_t)ev->f[EF_KHZ], .cost_ns = (uint32_t)ev->f[EF_COST_NS],
 			.samples = (uint32_t)ev->f[EF_SAMPLES],
 			.reader = (uint32_t)ev->f[EF_READER],
@@ -99,6 +186,7 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 			.to_khz = (uint32_t)ev->f[ST_TO_KHZ],
 			.cur_khz = (uint32_t)ev->f[ST_CUR_KHZ], .seq = (uint32_t)ev->f[ST_SEQ],
 			.flags = (uint32_t)ev->f[ST_FLAGS], .err = (uint32_t)ev->f[ST_ERR],
+			.dom = (uint32_t)ev->f[ST_DOMAIN], .dev = (uint32_t)ev->f[ST_DEV],
 		};
 		return PUSH(a, st, &t);
 	}
@@ -128,9 +216,10 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 		};
 		return PUSH(a, pi, &i);
 	}
-	case TEV_CPU_LIMITS: {
+	case TEV_LIMITS: {
 		struct lm_ev l = {
-			.ts_ns = ev->f[LM_TS_NS], .cpu = (uint32_t)ev->f[LM_CPU],
+			.ts_ns = ev->f[LM_TS_NS],
+			.dom = (uint32_t)ev->f[LM_DOMAIN], .dev = (uint32_t)ev->f[LM_DEV],
 			.min_khz = (uint32_t)ev->f[LM_MIN_KHZ],
 			.max_khz = (uint32_t)ev->f[LM_MAX_KHZ],
 			.cur_khz = (uint32_t)ev->f[LM_CUR_KHZ],
@@ -139,12 +228,16 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 		a->n_limits++;
 		return PUSH(a, lm, &l);
 	}
-	case TEV_CPU_POLICY:
+	case TEV_POLICY:
 		a->n_policy++;
 		return 0;
 	case TEV_CAMPAIGN:
 		a->n_campaign++;
 		return 0;
+	case TEV_DEVICE:
+		return add_device(a, ev);
+	case TEV_DEVICE_RATES:
+		return add_rates(a, ev);
 	}
 	return 0;
 }
@@ -181,14 +274,15 @@ static int cmp_x_time(const void *pa, const void *pb)
 	const struct xition *a = pa, *b = pb;
 
 	return cmp_u64(a->t_request_ns, b->t_request_ns) ?: cmp_u64(a->id, b->id) ?:
-	       cmp_u64(a->cpu, b->cpu);
+	       cmp_u64(a->dom, b->dom) ?: cmp_u64(a->dev, b->dev);
 }
 
 static int cmp_x_group(const void *pa, const void *pb)
 {
 	const struct xition *a = pa, *b = pb;
 
-	return strcmp(a->domain, b->domain) ?: cmp_u64(a->from_khz, b->from_khz) ?:
+	return strcmp(a->domain, b->domain) ?: strcmp(a->device, b->device) ?:
+	       cmp_u64(a->from_khz, b->from_khz) ?:
 	       cmp_u64(a->to_khz, b->to_khz) ?: cmp_u64(b->has_stall, a->has_stall) ?:
 	       cmp_u64(a->t_request_ns, b->t_request_ns);
 }
@@ -200,7 +294,8 @@ static int cmp_u64p(const void *pa, const void *pb)
 
 static bool same_group(const struct xition *a, const struct xition *b)
 {
-	return !strcmp(a->domain, b->domain) && a->from_khz == b->from_khz &&
+	return !strcmp(a->domain, b->domain) && !strcmp(a->device, b->device) &&
+	       a->from_khz == b->from_khz &&
 	       a->to_khz == b->to_khz && a->has_stall == b->has_stall;
 }
 
@@ -254,13 +349,15 @@ static int pair_cpufreq(struct analysis *a, size_t *cap)
 		i++;
 		j++;
 		if (post->ts_ns < pre->ts_ns || post->old_khz != pre->old_khz ||
-		    post->new_khz != pre->new_khz || post->cpu != pre->cpu) {
+		    post->new_khz != pre->new_khz || post->dom != pre->dom ||
+		    post->dev != pre->dev) {
 			a->inconsistent++;
 			continue;
 		}
 		x = (struct xition){
-			.domain = "cpu", .id = pre->id, .t_request_ns = pre->ts_ns,
-			.stall_ns = post->ts_ns - pre->ts_ns, .cpu = pre->cpu,
+			.domain = analysis_domain_name(pre->dom), .id = pre->id,
+			.t_request_ns = pre->ts_ns,
+			.stall_ns = post->ts_ns - pre->ts_ns, .dom = pre->dom, .dev = pre->dev,
 			.from_khz = pre->old_khz, .to_khz = pre->new_khz,
 			.has_stall = true,
 		};
@@ -283,7 +380,8 @@ static int fallback_xitions(struct analysis *a, size_t *cap)
 			continue;
 		}
 		x = (struct xition){
-			.domain = "cpu", .t_request_ns = f->ts_ns, .cpu = f->cpu,
+			.domain = "cpu", .t_request_ns = f->ts_ns,
+			.dom = TRACE_DOMAIN_CPU, .dev = f->cpu,
 			.from_khz = a->fq[i - 1].khz, .to_khz = f->khz,
 		};
 		if (add_x(a, cap, &x))
@@ -372,6 +470,16 @@ static void join_events(struct analysis *a)
 		rq = FIND_ID(a->rq, a->nrq, x->id);
 		ef = FIND_ID(a->ef, a->nef, x->id);
 		st = FIND_ID(a->st, a->nst, x->id);
+		/* Ids are settle.ko's, one sequence for all devices: a match on
+		 * another device is damage, not this transition's event. */
+		if (rq && (rq->dom != x->dom || rq->dev != x->dev))
+			rq = NULL;
+		if (ef && (ef->dom != x->dom || ef->dev != x->dev))
+			ef = NULL;
+		/* A step names the device it asked for: a v1 step the CPU it
+		 * was given, not always the policy CPU the events carry. */
+		if (st && st->dom != x->dom)
+			st = NULL;
 		if (st && (st->flags & TRACE_STEP_WARMUP))
 			x->flags |= XF_WARMUP;
 		/* A request after PRE cannot have caused it: not this one's. */
@@ -380,6 +488,7 @@ static void join_events(struct analysis *a)
 
 			x->has_req = true;
 			x->req_source = rq->source;
+			x->parent_id = rq->parent_id;
 			x->t_request_ns = rq->ts_ns;
 			x->req_exit_ns = post - rq->ts_ns;
 			x->has_req_exit = true;
@@ -500,7 +609,8 @@ void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p)
 	 * settle, the new one ends at the next request.
 	 */
 	for (size_t j = i; j-- > 0;)
-		if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns < t) {
+		if (a->x[j].dev == x->dev && a->x[j].dom == x->dom &&
+		    a->x[j].t_request_ns < t) {
 			lo = a->x[j].t_request_ns + p->post_from_ns;
 			if (lo >= t) {
 				p->pre_ns = 0;
@@ -510,7 +620,8 @@ void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p)
 			break;
 		}
 	for (size_t j = i + 1; j < a->nx; j++)
-		if (a->x[j].cpu == x->cpu && a->x[j].t_request_ns > t) {
+		if (a->x[j].dev == x->dev && a->x[j].dom == x->dom &&
+		    a->x[j].t_request_ns > t) {
 			if (a->x[j].t_request_ns - t < p->post_to_ns)
 				p->post_to_ns = a->x[j].t_request_ns - t;
 			break;
@@ -668,11 +779,19 @@ static void throughput(struct analysis *a)
 			x->flags |= XF_NO_PROBE;
 			continue;
 		}
-		sg = find_seg(a, x->cpu, t, false);
-		if (!sg && one_cpu && probe_cpu != x->cpu) {
-			sg = find_seg(a, x->cpu, t, true);
-			if (sg)
-				x->flags |= XF_PROBE_OTHER_CPU;
+		/*
+		 * A GPU or EMC transition is seen by a probe on any CPU (a
+		 * memory-bound one for EMC): that is no "other CPU".
+		 */
+		if (x->dom != TRACE_DOMAIN_CPU) {
+			sg = find_seg(a, 0, t, true);
+		} else {
+			sg = find_seg(a, x->dev, t, false);
+			if (!sg && one_cpu && probe_cpu != x->dev) {
+				sg = find_seg(a, x->dev, t, true);
+				if (sg)
+					x->flags |= XF_PROBE_OTHER_CPU;
+			}
 		}
 		if (!sg) {
 			x->flags |= XF_PROBE_NO_DATA;
@@ -719,6 +838,9 @@ static int build_groups(struct analysis *a)
 		size_t n[M_N] = { 0 };
 
 		g->domain = a->x[start].domain;
+		g->device = a->x[start].device;
+		g->dom = a->x[start].dom;
+		g->dev = a->x[start].dev;
 		g->from_khz = a->x[start].from_khz;
 		g->to_khz = a->x[start].to_khz;
 		g->has_stall = a->x[start].has_stall;
@@ -779,14 +901,123 @@ out:
 	return ret;
 }
 
+/* Every transition's device name; the array no longer grows after this. */
+static int name_devices(struct analysis *a)
+{
+	for (size_t i = 0; i < a->nx; i++)
+		if (!analysis_device(a, a->x[i].dom, a->x[i].dev))
+			return -1;
+	for (size_t i = 0; i < a->nx; i++)
+		a->x[i].device = analysis_device_find(a, a->x[i].dom, a->x[i].dev)->name;
+	return 0;
+}
+
+static int cmp_x_id(const void *pa, const void *pb)
+{
+	const struct xition *const *a = pa, *const *b = pb;
+
+	return cmp_u64((*a)->id, (*b)->id);
+}
+
+/*
+ * Per (parent domain, child domain): how many transitions were requested
+ * inside another's driver call, whether that parent is in the trace, and
+ * the delay from the parent's request to the child's.
+ */
+static int link_stats(struct analysis *a)
+{
+	const struct xition **byid = NULL;
+	uint64_t *v[TRACE_DOMAINS][TRACE_DOMAINS] = { { 0 } };
+	size_t n = 0;
+	int ret = -1;
+
+	for (size_t i = 0; i < a->nx; i++)
+		n += a->x[i].parent_id != 0;
+	if (!n)
+		return 0;
+	byid = malloc(a->nx * sizeof(*byid));
+	if (!byid)
+		return -1;
+	for (size_t i = 0; i < a->nx; i++)
+		byid[i] = &a->x[i];
+	sort(byid, a->nx, sizeof(*byid), cmp_x_id);
+	for (int p = 0; p < TRACE_DOMAINS; p++)
+		for (int c = 0; c < TRACE_DOMAINS; c++)
+			if (!(v[p][c] = malloc(n * sizeof(uint64_t))))
+				goto out;
+	for (size_t i = 0; i < a->nx; i++) {
+		const struct xition *x = &a->x[i], *par = NULL;
+		size_t lo = 0, hi = a->nx;
+		struct link_stats *l;
+
+		if (!x->parent_id)
+			continue;
+		while (lo < hi) {
+			size_t m = lo + (hi - lo) / 2;
+
+			if (byid[m]->id < x->parent_id)
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		if (lo < a->nx && byid[lo]->id == x->parent_id && byid[lo]->has_stall)
+			par = byid[lo];
+		if (x->dom >= TRACE_DOMAINS || (par && par->dom >= TRACE_DOMAINS)) {
+			a->links_other++;
+			continue;
+		}
+		if (!par) {
+			a->link_orphans[x->dom]++;
+			continue;
+		}
+		l = &a->links[par->dom][x->dom];
+		/* A child requested before its parent: clamped, like throughput. */
+		v[par->dom][x->dom][l->n++] = x->t_request_ns > par->t_request_ns ?
+					      x->t_request_ns - par->t_request_ns : 0;
+	}
+	for (int p = 0; p < TRACE_DOMAINS; p++)
+		for (int c = 0; c < TRACE_DOMAINS; c++)
+			fill_dist(&a->links[p][c].delay, v[p][c], a->links[p][c].n);
+	ret = 0;
+out:
+	for (int p = 0; p < TRACE_DOMAINS; p++)
+		for (int c = 0; c < TRACE_DOMAINS; c++)
+			free(v[p][c]);
+	free(byid);
+	return ret;
+}
+
+/* --domain, --device: the other transitions are not analysed at all. */
+static void filter(struct analysis *a)
+{
+	size_t k = 0;
+
+	if (a->only_dom < 0 && !a->only_device)
+		return;
+	for (size_t i = 0; i < a->nx; i++) {
+		const struct xition *x = &a->x[i];
+
+		if (a->only_dom >= 0 && x->dom != (uint32_t)a->only_dom)
+			continue;
+		if (a->only_device && strcmp(x->device, a->only_device))
+			continue;
+		a->x[k++] = *x;
+	}
+	a->nx = k;
+}
+
 int analysis_prepare(struct analysis *a)
 {
 	size_t cap = 0;
 
-	if (pair_cpufreq(a, &cap) || fallback_xitions(a, &cap))
+	if (pair_cpufreq(a, &cap) || fallback_xitions(a, &cap) || name_devices(a))
 		return -1;
 	sort(a->x, a->nx, sizeof(*a->x), cmp_x_time);
 	join_events(a);
+	/* Links first: a filtered report still counts every link. */
+	if (link_stats(a))
+		return -1;
+	filter(a);
 	/* Requests moved earlier: back into request order for the windows. */
 	sort(a->x, a->nx, sizeof(*a->x), cmp_x_time);
 	return 0;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Turn trace events into transitions (PRE/POST paired by id, joined with
- * their request, effective change, step and probe throughput) and
- * per-(domain, from, to) statistics.  No I/O, so it is unit-testable.
+ * Turn trace events into transitions (driver entry/exit paired by id,
+ * joined with their request, effective change, step and probe throughput)
+ * and per-(domain, device, from, to) statistics.  Every clock domain is
+ * one model: a transition is keyed by (domain, dev), and a v1 trace reaches
+ * here as domain cpu (trace_event_normalize()).  No I/O, so it is unit-testable.
  * Documentation/analysis.rst defines every quantity.
  */
 #ifndef SETTLE_ANALYZE_H
@@ -23,7 +25,7 @@ enum { READER_CACHED = 1 };
 
 /* Per-transition flags; names in analysis_flag_name(). */
 enum {
-	XF_NO_REQUEST		= 1U << 0,	/* no cpu_request: request = PRE */
+	XF_NO_REQUEST		= 1U << 0,	/* no request: request = entry */
 	XF_REQ_AT_NOTIFIER	= 1U << 1,	/* request seen only at PRECHANGE */
 	XF_NO_EFFECTIVE		= 1U << 2,
 	XF_EFF_TIMEOUT		= 1U << 3,
@@ -42,9 +44,11 @@ enum {
 };
 
 struct xition {
-	const char *domain;
+	const char *domain;	/* "cpu", "gpu", "emc" */
+	const char *device;	/* its name (device event), else "<domain><dev>" */
 	uint64_t id;		/* 0 in fallback traces */
-	uint64_t t_request_ns;	/* cpu_request ts, else PRE (fallback: cpu_frequency) */
+	uint64_t parent_id;	/* request's parent transition; 0 none */
+	uint64_t t_request_ns;	/* request ts, else driver entry (fallback: cpu_frequency) */
 	uint64_t stall_ns;	/* driver call, POST - PRE; valid if has_stall */
 	uint64_t req_exit_ns;	/* POST - request; valid if has_req_exit */
 	uint64_t t_effective_ns;	/* cpu_effective ts_ns, settled only */
@@ -53,7 +57,8 @@ struct xition {
 	uint64_t tp_bound_ns, tp_noise_ns;
 	uint64_t wstall_ns;	/* workload stall; valid if has_wstall */
 	uint64_t wstall_noise_ns;	/* the same over the pre window */
-	uint32_t cpu;
+	uint32_t dom;		/* enum settle_domain */
+	uint32_t dev;		/* device index; domain cpu: the policy CPU */
 	uint32_t from_khz, to_khz;
 	uint32_t req_source;
 	uint32_t eff_status;	/* valid if has_eff_event */
@@ -73,6 +78,8 @@ struct dist {			/* p50/p95/p99/max of one metric, ns */
 
 struct pair_stats {
 	const char *domain;
+	const char *device;
+	uint32_t dom, dev;
 	uint32_t from_khz, to_khz;
 	uint64_t n;		/* measured transitions (warm-up excluded) */
 	uint64_t warmup;	/* warm-up transitions, not in any statistic */
@@ -85,9 +92,9 @@ struct pair_stats {
 	uint64_t flag_count[XF_NFLAGS];
 };
 
-struct cf_ev {
+struct cf_ev {			/* driver_entry / driver_exit */
 	uint64_t id, ts_ns;
-	uint32_t cpu, old_khz, new_khz;
+	uint32_t dom, dev, old_khz, new_khz;
 };
 
 struct fq_ev {
@@ -96,18 +103,19 @@ struct fq_ev {
 };
 
 struct rq_ev {
-	uint64_t id, ts_ns;
-	uint32_t cpu, from_khz, to_khz, source;
+	uint64_t id, ts_ns, parent_id;
+	uint32_t dom, dev, from_khz, to_khz, source;
 };
 
 struct ef_ev {
 	uint64_t id, ts_ns, prev_ts_ns;
-	uint32_t cpu, khz, cost_ns, samples, reader, status;
+	uint32_t dom, dev, khz, cost_ns, samples, reader, status;
 };
 
 struct st_ev {
 	uint64_t id, t_request_ns, t_exit_ns;
 	uint32_t cpu, from_khz, to_khz, cur_khz, seq, flags, err;
+	uint32_t dom, dev;	/* what was stepped; cpu: --cpu */
 };
 
 /* A step failed, unless it positioned onto the rate the CPU already had. */
@@ -122,9 +130,25 @@ struct pb_ev {			/* one probe_bins event */
 	uint32_t w[TRACE_PROBE_BINS_PER_EVENT];
 };
 
-struct lm_ev {			/* cpu_limits: a policy's limits changed */
+struct lm_ev {			/* limits: a device's limits changed */
 	uint64_t ts_ns;
-	uint32_t cpu, min_khz, max_khz, cur_khz;
+	uint32_t dom, dev, min_khz, max_khz, cur_khz;
+};
+
+/* A device of the trace: from its `device` header, or made up. */
+struct trace_dev {
+	uint32_t dom, dev;
+	uint32_t backend, reader, flags, cur_khz;
+	bool declared;		/* a `device` event named it */
+	char *name;		/* malloc'd: stays put when the array grows */
+	uint32_t nrates;	/* declared table size */
+	uint32_t *rates;	/* nrates entries, 0 where no chunk said */
+};
+
+/* Cross-domain links: transitions requested inside another's driver call. */
+struct link_stats {
+	uint64_t n;		/* children whose parent is in the trace */
+	struct dist delay;	/* child request - parent request */
 };
 
 struct probe_info_ev {
@@ -158,11 +182,15 @@ struct analysis {
 	size_t npi, cap_pi;
 	struct lm_ev *lm;
 	size_t nlm, cap_lm;
+	struct trace_dev *dev;
+	size_t ndev, cap_dev;
 	uint64_t lost_total;		/* highest `total` of lost events */
 	uint64_t n_limits, n_policy, n_campaign;
 
 	/* inputs to analysis_finish(); cp_default_params() by analysis_init() */
 	struct cp_params cp;
+	int only_dom;			/* keep this domain's transitions; -1 all */
+	const char *only_device;	/* keep this device's; NULL all */
 
 	/* computed by analysis_finish() */
 	struct xition *x;		/* ordered by t_request_ns */
@@ -177,6 +205,9 @@ struct analysis {
 	uint64_t fq_initial;		/* first cpu_frequency per CPU: no "from" */
 	uint64_t steps, steps_warmup, steps_failed;
 	uint64_t probe_overlap;		/* probe_bins overlapping earlier ones: ignored */
+	struct link_stats links[TRACE_DOMAINS][TRACE_DOMAINS];	/* [parent][child] */
+	uint64_t link_orphans[TRACE_DOMAINS];	/* by child: parent not in the trace */
+	uint64_t links_other;		/* children or parents of unknown domains */
 	struct levels levels;		/* probe level changes, explained or not */
 };
 
@@ -195,6 +226,16 @@ void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p);
 void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg);
 int analysis_groups(struct analysis *a);
 const char *analysis_flag_name(unsigned int bit);
+/*
+ * The device (dom, dev), added (named "<domain><dev>") if no `device` event
+ * declared it; NULL when out of memory.
+ */
+struct trace_dev *analysis_device(struct analysis *a, uint32_t dom, uint32_t dev);
+/* The same without adding: NULL if unknown. */
+const struct trace_dev *analysis_device_find(const struct analysis *a,
+					     uint32_t dom, uint32_t dev);
+/* "cpu", "gpu", "emc", or "domain<N>" for one this settle does not know. */
+const char *analysis_domain_name(uint32_t dom);
 
 /* p = sorted[floor(permille * (n - 1) / 1000)]; n must be > 0. */
 uint64_t percentile(const uint64_t *sorted, size_t n, unsigned int permille);

@@ -13,6 +13,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 
 struct report_opts {
 	bool json;
@@ -21,6 +22,8 @@ struct report_opts {
 	bool transitions;
 	bool whole;		/* analysis_finish(), not the streaming analyser */
 	bool jll;		/* --method jll */
+	const char *domain;	/* --domain: "cpu", "gpu", "emc"; NULL all */
+	const char *device;	/* --device NAME, or NULL */
 };
 
 /* The whole of `settle report` minus option parsing; prints to `out`. */

@@ -171,13 +171,15 @@ static void write_csv(const struct analysis *a, FILE *f)
 	fputs("domain,device,id,from_khz,to_khz,direction,warmup,t_request_ns,request_source,"
 	      "driver_call_ns,request_to_exit_ns,t_effective_ns,effective_settle_ns,"
 	      "effective_bound_ns,t_throughput_ns,throughput_settle_ns,detection_bound_ns,"
-	      "noise_floor_ns,workload_stall_ns,workload_stall_noise_ns,flags\n", f);
+	      "noise_floor_ns,workload_stall_ns,workload_stall_noise_ns,flags,parent_id\n", f);
 	for (size_t i = 0; i < a->nx; i++) {
 		const struct xition *x = &a->x[i];
 		uint64_t t = x->t_request_ns;
 
-		fprintf(f, "%s,%s%u,%" PRIu64 ",%u,%u,%s,%d,%" PRIu64, x->domain, x->domain,
-			x->cpu, x->id, x->from_khz, x->to_khz, direction(x->from_khz, x->to_khz),
+		fprintf(f, "%s,", x->domain);
+		csv_str(f, x->device);
+		fprintf(f, ",%" PRIu64 ",%u,%u,%s,%d,%" PRIu64,
+			x->id, x->from_khz, x->to_khz, direction(x->from_khz, x->to_khz),
 			!!(x->flags & XF_WARMUP), t);
 		csv_u(f, x->has_req, x->req_source);
 		csv_u(f, x->has_stall, x->stall_ns);
@@ -193,6 +195,7 @@ static void write_csv(const struct analysis *a, FILE *f)
 		csv_u(f, x->has_wstall, x->wstall_ns);
 		csv_u(f, x->has_wstall, x->wstall_noise_ns);
 		csv_flags(f, x->flags);
+		csv_u(f, x->parent_id, x->parent_id);
 		fputc('\n', f);
 	}
 }
@@ -235,7 +238,7 @@ static void write_ltable(const struct analysis *a, FILE *f)
 	fputs("domain,from_khz,to_khz,direction,n", f);
 	for (size_t m = 0; m < ARRAY_SIZE(lt_metrics); m++)
 		fprintf(f, ",%1$s_n,%1$s_p50_us,%1$s_p95_us,%1$s_p99_us", lt_metrics[m].name);
-	fputc('\n', f);
+	fputs(",device\n", f);	/* v2: appended, the table is per device */
 	for (size_t i = 0; i < a->ng; i++) {
 		const struct pair_stats *g = &a->g[i];
 
@@ -253,6 +256,8 @@ static void write_ltable(const struct analysis *a, FILE *f)
 			us3(f, d->p95);
 			us3(f, d->p99);
 		}
+		fputc(',', f);
+		csv_str(f, g->device);
 		fputc('\n', f);
 	}
 }
@@ -274,6 +279,7 @@ static void write_ltable_json(const struct analysis *a, FILE *f)
 
 		jsonw_start_object(w);
 		json_pair_key(w, g->domain, g->from_khz, g->to_khz);
+		jsonw_string_field(w, "device", g->device);
 		jsonw_uint_field(w, "n", g->n);
 		for (size_t m = 0; m < ARRAY_SIZE(lt_metrics); m++) {
 			const struct dist *d = lt_dist(g, m);

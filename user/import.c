@@ -353,28 +353,31 @@ static int import_pair(struct imp *m, const char *dir, const char *name)
 			      " -> %" PRIu64, dir, name, lineno, fl[3], v[1], v[2]);
 			goto out;
 		}
-		e[RQ_ID] = id, e[RQ_TS_NS] = t, e[RQ_CPU] = m->cpu;
+		/* Only the cpu domain is imported: domain 0, dev the CPU. */
+		e[RQ_ID] = id, e[RQ_TS_NS] = t, e[RQ_DOMAIN] = TRACE_DOMAIN_CPU, e[RQ_DEV] = m->cpu;
 		e[RQ_FROM_KHZ] = v[1], e[RQ_TO_KHZ] = v[2], e[RQ_SOURCE] = REQ_SRC_USERSPACE;
-		if (add(m, TEV_CPU_REQUEST, t, e))
+		if (add(m, TEV_REQUEST, t, e))
 			goto out;
 		memset(e, 0, sizeof(e));
-		e[CF_ID] = id, e[CF_TS_NS] = t, e[CF_CPU] = m->cpu;
-		e[CF_OLD_KHZ] = v[1], e[CF_NEW_KHZ] = v[2];
-		if (add(m, TEV_CPUFREQ_PRE, t, e))
+		e[DR_ID] = id, e[DR_TS_NS] = t, e[DR_DOMAIN] = TRACE_DOMAIN_CPU, e[DR_DEV] = m->cpu;
+		e[DR_OLD_KHZ] = v[1], e[DR_NEW_KHZ] = v[2];
+		if (add(m, TEV_DRIVER_ENTRY, t, e))
 			goto out;
-		e[CF_TS_NS] = t + wr;
-		if (add(m, TEV_CPUFREQ_POST, t + wr, e))
+		e[DR_TS_NS] = t + wr;
+		if (add(m, TEV_DRIVER_EXIT, t + wr, e))
 			goto out;
 		memset(e, 0, sizeof(e));
 		e[EF_ID] = id, e[EF_TS_NS] = t + rb, e[EF_PREV_TS_NS] = t + rb;
-		e[EF_CPU] = m->cpu, e[EF_KHZ] = v[2], e[EF_READER] = 1;	/* cached */
+		e[EF_DOMAIN] = TRACE_DOMAIN_CPU, e[EF_DEV] = m->cpu;
+		e[EF_KHZ] = v[2], e[EF_READER] = 1;			/* cached */
 		e[EF_STATUS] = v[7] ? 1 : 0;				/* timeout */
-		if (add(m, TEV_CPU_EFFECTIVE, t + rb, e))
+		if (add(m, TEV_EFFECTIVE, t + rb, e))
 			goto out;
 		memset(e, 0, sizeof(e));
 		e[ST_ID] = id, e[ST_T_REQUEST_NS] = t, e[ST_T_EXIT_NS] = t + wr;
 		e[ST_CPU] = m->cpu, e[ST_FROM_KHZ] = v[1], e[ST_TO_KHZ] = v[2];
 		e[ST_CUR_KHZ] = v[2], e[ST_SEQ] = (uint32_t)v[0];
+		e[ST_DOMAIN] = TRACE_DOMAIN_CPU, e[ST_DEV] = m->cpu;
 		if (add(m, TEV_STEP, t + wr, e))
 			goto out;
 	}

@@ -110,7 +110,7 @@ static int clusters(const struct analysis *a, struct insight *in)
 					continue;
 				c->slow++;
 				for (size_t j = i + 1; j < a->nx && !y; j++)
-					if (a->x[j].cpu == x->cpu && !strcmp(a->x[j].domain, x->domain) &&
+					if (a->x[j].dev == x->dev && a->x[j].dom == x->dom &&
 					    !(a->x[j].flags & XF_WARMUP))
 						y = &a->x[j];
 				if (!y || !metric(y, m, &w) || !(g = find_pair(a, y)))
@@ -144,7 +144,8 @@ static bool requested_near(const struct analysis *a, uint32_t cpu, uint64_t w)
 	uint64_t lo = w > LEVEL_WINDOW_NS ? w - LEVEL_WINDOW_NS : 0;
 
 	for (size_t i = 0; i < a->nx; i++)
-		if (a->x[i].cpu == cpu && a->x[i].t_request_ns >= lo &&
+		if (a->x[i].dom == TRACE_DOMAIN_CPU && a->x[i].dev == cpu &&
+		    a->x[i].t_request_ns >= lo &&
 		    a->x[i].t_request_ns < w + 2 * LEVEL_WINDOW_NS)
 			return true;
 	return false;
@@ -191,15 +192,16 @@ int insight_compute(const struct analysis *a, struct insight *in)
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
 			struct insight_ux u = { .t_ns = x->t_request_ns, .domain = x->domain,
-						.cpu = x->cpu, .kind = UX_UNREQUESTED,
+						.cpu = x->dev, .kind = UX_UNREQUESTED,
 						.a_khz = x->from_khz, .b_khz = x->to_khz };
 
 			if (x->has_stall && !has_step(a, x->id) && add_ux(in, &u))
 				goto oom;
 		}
 	for (size_t i = 0; i < a->nlm; i++) {
-		struct insight_ux u = { .t_ns = a->lm[i].ts_ns, .domain = "cpu",
-					.cpu = a->lm[i].cpu, .kind = UX_LIMITS,
+		struct insight_ux u = { .t_ns = a->lm[i].ts_ns,
+					.domain = analysis_domain_name(a->lm[i].dom),
+					.cpu = a->lm[i].dev, .kind = UX_LIMITS,
 					.a_khz = a->lm[i].min_khz, .b_khz = a->lm[i].max_khz };
 
 		if (add_ux(in, &u))

@@ -177,7 +177,7 @@ static struct jbuf *buf_for(struct jctx *c, uint32_t cpu)
 	if (!b->q)
 		return NULL;
 	for (size_t i = 0; i < a->nx; i++)
-		if (a->x[i].cpu == cpu && a->x[i].has_stall && !(a->x[i].flags & XF_WARMUP))
+		if (a->x[i].dom == TRACE_DOMAIN_CPU && a->x[i].dev == cpu && a->x[i].has_stall && !(a->x[i].flags & XF_WARMUP))
 			b->q[b->nq++] = i;
 	return b;
 }

@@ -14,9 +14,10 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } cmds[] = {
-	{ "record", cmd_record, "record cpufreq transitions into a CTF trace directory" },
+	{ "record", cmd_record, "record DVFS transitions (cpu, gpu, emc) into a CTF trace" },
 	{ "report", cmd_report, "driver call, workload stall and settle statistics from a trace" },
-	{ "step", cmd_step, "drive timed frequency steps through settle.ko and record them" },
+	{ "step", cmd_step, "drive timed rate steps through settle.ko and record them" },
+	{ "devices", cmd_devices, "list settle.ko's clock domains, devices and rate tables" },
 	{ "export", cmd_export, "write a trace as CSV, JSON, a latency table or Perfetto" },
 	{ "import", cmd_import, "write a settle trace from a published dataset (jll)" },
 	{ "plot", cmd_plot, "draw a trace with gnuplot: CDFs, from-to heatmap, a timeline" },

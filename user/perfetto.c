@@ -96,17 +96,18 @@ static void emit_packet(struct pf *pf)
 	pb_reset(&pf->pkt);
 }
 
+/* `dname`: the device's name ("cpu0", "17000000.gpu", "emc"). */
 static void descriptor(struct pf *pf, const char *domain, uint32_t device,
-		       enum track_kind k)
+		       const char *dname, enum track_kind k)
 {
-	char name[64];
+	char name[96];
 
 	pb_reset(&pf->te);
 	pb_uint(&pf->te, TD_UUID, track_uuid(domain, device, k));
 	if (k == TK_DEVICE) {
-		snprintf(name, sizeof(name), "settle %s%u", domain, device);
+		snprintf(name, sizeof(name), "settle %s %s", domain, dname);
 	} else {
-		snprintf(name, sizeof(name), "%s%u %s", domain, device, track_names[k]);
+		snprintf(name, sizeof(name), "%s %s", dname, track_names[k]);
 		pb_uint(&pf->te, TD_PARENT_UUID, track_uuid(domain, device, TK_DEVICE));
 	}
 	pb_string(&pf->te, TD_NAME, name);
@@ -159,18 +160,24 @@ static void slice(struct pf *pf, uint64_t track, const char *name, uint64_t t0,
 struct dev {
 	const char *domain;
 	uint32_t device;
+	const char *name;
+	char own[24];		/* the name, when the trace has none for it */
 	bool seen_rate;
 };
 
 static struct dev *dev_find(struct dev *d, size_t *n, size_t cap, const char *domain,
-			    uint32_t device)
+			    uint32_t device, const char *name)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (d[i].device == device && !strcmp(d[i].domain, domain))
 			return &d[i];
 	if (*n == cap)
 		return NULL;
-	d[*n] = (struct dev){ .domain = domain, .device = device };
+	d[*n] = (struct dev){ .domain = domain, .device = device, .name = name };
+	if (!name) {
+		snprintf(d[*n].own, sizeof(d[*n].own), "%s%u", domain, device);
+		d[*n].name = d[*n].own;
+	}
 	return &d[(*n)++];
 }
 
@@ -186,23 +193,23 @@ static void transitions(struct pf *pf, const struct analysis *a, struct dev *dev
 		char name[80];
 
 		for (size_t k = 0; k < ndev; k++)
-			if (devs[k].device == x->cpu && !strcmp(devs[k].domain, x->domain))
+			if (devs[k].device == x->dev && !strcmp(devs[k].domain, x->domain))
 				d = &devs[k];
 		if (!d)
 			continue;
 		/* Counters hold their value until the next sample: show the
 		 * old rate up to the first request. */
 		if (!d->seen_rate && t) {
-			counter(pf, track_uuid(x->domain, x->cpu, TK_REQUESTED), t - 1,
+			counter(pf, track_uuid(x->domain, x->dev, TK_REQUESTED), t - 1,
 				x->from_khz);
-			counter(pf, track_uuid(x->domain, x->cpu, TK_EFFECTIVE), t - 1,
+			counter(pf, track_uuid(x->domain, x->dev, TK_EFFECTIVE), t - 1,
 				x->from_khz);
 			d->seen_rate = true;
 		}
-		counter(pf, track_uuid(x->domain, x->cpu, TK_REQUESTED), t, x->to_khz);
+		counter(pf, track_uuid(x->domain, x->dev, TK_REQUESTED), t, x->to_khz);
 		snprintf(name, sizeof(name), "request %u -> %u kHz%s", x->from_khz,
 			 x->to_khz, x->flags & XF_WARMUP ? " (warm-up)" : "");
-		event_begin(pf, track_uuid(x->domain, x->cpu, TK_EVENTS), TYPE_INSTANT, name);
+		event_begin(pf, track_uuid(x->domain, x->dev, TK_EVENTS), TYPE_INSTANT, name);
 		if (x->has_effective)
 			pb_fixed64(&pf->te, TE_FLOW_IDS, flow_eff);
 		if (x->has_tp)
@@ -211,15 +218,15 @@ static void transitions(struct pf *pf, const struct analysis *a, struct dev *dev
 		if (x->has_stall) {
 			uint64_t post = x->has_req_exit ? t + x->req_exit_ns : t + x->stall_ns;
 
-			slice(pf, track_uuid(x->domain, x->cpu, TK_DRIVER_CALL), "driver call",
+			slice(pf, track_uuid(x->domain, x->dev, TK_DRIVER_CALL), "driver call",
 			      post - x->stall_ns, post);
 		}
 		if (x->has_effective) {
-			counter(pf, track_uuid(x->domain, x->cpu, TK_EFFECTIVE), x->t_effective_ns,
+			counter(pf, track_uuid(x->domain, x->dev, TK_EFFECTIVE), x->t_effective_ns,
 				x->to_khz);
-			slice(pf, track_uuid(x->domain, x->cpu, TK_EFFECTIVE_SETTLE),
+			slice(pf, track_uuid(x->domain, x->dev, TK_EFFECTIVE_SETTLE),
 			      "effective settle", t, x->t_effective_ns);
-			event_begin(pf, track_uuid(x->domain, x->cpu, TK_EVENTS), TYPE_INSTANT,
+			event_begin(pf, track_uuid(x->domain, x->dev, TK_EVENTS), TYPE_INSTANT,
 				    "effective change");
 			pb_fixed64(&pf->te, TE_TERMINATING_FLOW_IDS, flow_eff);
 			event_end(pf, x->t_effective_ns);
@@ -227,9 +234,9 @@ static void transitions(struct pf *pf, const struct analysis *a, struct dev *dev
 		if (x->has_tp) {
 			uint64_t tc = x->t_throughput_ns > t ? x->t_throughput_ns : t;
 
-			slice(pf, track_uuid(x->domain, x->cpu, TK_THROUGHPUT_SETTLE),
+			slice(pf, track_uuid(x->domain, x->dev, TK_THROUGHPUT_SETTLE),
 			      "throughput settle", t, tc);
-			event_begin(pf, track_uuid(x->domain, x->cpu, TK_EVENTS), TYPE_INSTANT,
+			event_begin(pf, track_uuid(x->domain, x->dev, TK_EVENTS), TYPE_INSTANT,
 				    "throughput change");
 			pb_fixed64(&pf->te, TE_TERMINATING_FLOW_IDS, flow_tp);
 			event_end(pf, tc);
@@ -290,14 +297,18 @@ int perfetto_write(const struct analysis *a, FILE *f, uint64_t bin_ns,
 	}
 	/* Every device that has transitions or probe bins gets its tracks. */
 	for (size_t i = 0; i < a->nx; i++)
-		if (!dev_find(devs, &ndev, MAX_DEVS, a->x[i].domain, a->x[i].cpu))
+		if (!dev_find(devs, &ndev, MAX_DEVS, a->x[i].domain, a->x[i].dev,
+			      a->x[i].device))
 			goto toomany;
 	for (size_t i = 0; i < a->nseg; i++)
-		if (!dev_find(devs, &ndev, MAX_DEVS, "cpu", a->seg[i].cpu))
+		if (!dev_find(devs, &ndev, MAX_DEVS, "cpu", a->seg[i].cpu,
+			      analysis_device_find(a, TRACE_DOMAIN_CPU, a->seg[i].cpu) ?
+			      analysis_device_find(a, TRACE_DOMAIN_CPU, a->seg[i].cpu)->name : NULL))
 			goto toomany;
 	for (size_t i = 0; i < ndev; i++)
 		for (int k = 0; k < TK_N; k++)
-			descriptor(&pf, devs[i].domain, devs[i].device, (enum track_kind)k);
+			descriptor(&pf, devs[i].domain, devs[i].device, devs[i].name,
+				   (enum track_kind)k);
 	transitions(&pf, a, devs, ndev);
 	throughput(&pf, a, bin_ns);
 	if (pf.file.oom || pf.pkt.oom || pf.te.oom || pf.sub.oom)

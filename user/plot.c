@@ -273,10 +273,11 @@ static const struct xition *pick(const struct analysis *a, const char *dom,
 	return NULL;
 }
 
-static const struct probe_seg *seg_at(const struct analysis *a, uint32_t cpu, uint64_t t)
+/* The probe segment at t: on that CPU, or any (cpu < 0: GPU, EMC). */
+static const struct probe_seg *seg_at(const struct analysis *a, int64_t cpu, uint64_t t)
 {
 	for (size_t i = 0; i < a->nseg; i++)
-		if (a->seg[i].cpu == cpu && t >= a->seg[i].t0_ns &&
+		if ((cpu < 0 || a->seg[i].cpu == cpu) && t >= a->seg[i].t0_ns &&
 		    t < a->seg[i].t0_ns + (uint64_t)a->seg[i].n * a->seg[i].bin_ns)
 			return &a->seg[i];
 	return NULL;
@@ -293,7 +294,8 @@ static void marker(FILE *gp, int n, double x_ms, const char *label, const char *
 static void timeline(struct plot *p, const struct analysis *a, const char *dom,
 		     const struct xition *x)
 {
-	const struct probe_seg *sg = x ? seg_at(a, x->cpu, x->t_request_ns) : NULL;
+	const struct probe_seg *sg = x ? seg_at(a, x->dom == TRACE_DOMAIN_CPU ? (int64_t)x->dev : -1,
+						x->t_request_ns) : NULL;
 	uint64_t t = x ? x->t_request_ns : 0;
 	char name[64];
 	int nm = 0;
@@ -309,8 +311,8 @@ static void timeline(struct plot *p, const struct analysis *a, const char *dom,
 	f = open_in(p, name);
 	if (!f)
 		return;
-	fprintf(f, "# %s%u id %" PRIu64 " %u -> %u kHz; ms_from_request work_per_us\n",
-		dom, x->cpu, x->id, x->from_khz, x->to_khz);
+	fprintf(f, "# %s %s id %" PRIu64 " %u -> %u kHz; ms_from_request work_per_us\n",
+		dom, x->device, x->id, x->from_khz, x->to_khz);
 	for (size_t i = 0; i < sg->n; i++) {
 		uint64_t b = sg->t0_ns + (uint64_t)i * sg->bin_ns;
 
@@ -320,9 +322,9 @@ static void timeline(struct plot *p, const struct analysis *a, const char *dom,
 			(double)sg->w[i] * 1000.0 / sg->bin_ns);
 	}
 	close_in(p, f, name);
-	fprintf(p->gp, "set title \"%s%u transition %" PRIu64 ": %.1f -> %.1f MHz (probe bins of %u us)\"\n"
+	fprintf(p->gp, "set title \"%s transition %" PRIu64 ": %.1f -> %.1f MHz (probe bins of %u us)\"\n"
 		"set xlabel 'ms from the request'\nset ylabel 'probe work per us'\n"
-		"set xrange [%.1f:%.1f]\nset yrange [0:*]\nset key off\n", dom, x->cpu, x->id, x->from_khz / 1000.0,
+		"set xrange [%.1f:%.1f]\nset yrange [0:*]\nset key off\n", x->device, x->id, x->from_khz / 1000.0,
 		x->to_khz / 1000.0, sg->bin_ns / 1000, -(double)TL_BEFORE_NS / 1e6,
 		(double)TL_AFTER_NS / 1e6);
 	marker(p->gp, ++nm, 0, "request", "black", 0.95);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/utsname.h>
 #include "cmds.h"
+#include "devices.h"
 #include "recorder.h"
 #include "trace.h"
 #include "util.h"
@@ -21,19 +22,24 @@
 #define MAX_DURATION_S		(31ULL * 24 * 3600)
 
 static const char record_usage[] =
-"Usage: settle record [-o DIR] [--duration SECONDS] [--domains LIST] [--force]\n"
+"Usage: settle record [-o DIR] [--duration SECONDS] [--domain LIST]\n"
+"                     [--device NAME] [--force]\n"
 "\n"
 "Passively record DVFS transitions into a CTF 1.8 trace directory (read it\n"
 "with `settle report DIR` or `babeltrace2 DIR`).  Needs root (or CAP_BPF and\n"
 "CAP_PERFMON) and tracefs.\n"
 "\n"
-"With settle.ko loaded, records settle:cpufreq_pre (driver's target_index\n"
-"about to run) and settle:cpufreq_post (returned), paired by transition id,\n"
-"plus settle:cpu_request (when the change was asked for), cpu_effective\n"
-"(when the hardware readout showed it), cpu_limits and cpu_policy.\n"
-"Without it, falls back to the kernel's power:cpu_frequency and\n"
-"power:cpu_frequency_limits, which have no request, no driver entry/exit,\n"
-"no stall, no effective change and no transition id (a warning says so).\n"
+"With settle.ko loaded, records every clock domain it drives (cpu, gpu,\n"
+"emc): settle:driver_entry (the driver is about to be asked) and\n"
+"settle:driver_exit (it returned), paired by transition id, plus\n"
+"settle:request (when the change was asked for, and inside which other\n"
+"transition), settle:effective (when the rate readout showed it),\n"
+"settle:limits and settle:policy.  The trace starts with settle.ko's\n"
+"devices (name, backend, reader, rate table), from /dev/settle opened\n"
+"read-only.  Without settle.ko, falls back to the kernel's\n"
+"power:cpu_frequency and power:cpu_frequency_limits: cpu domain only, no\n"
+"request, no driver entry/exit, no stall, no effective change and no\n"
+"transition id (a warning says so).\n"
 "\n"
 "Options:\n"
 "  -o, --output DIR       trace directory (default: settle-trace); created if\n"
@@ -41,8 +47,11 @@ static const char record_usage[] =
 "  -f, --force            reuse a non-empty DIR, replacing settle's files in it\n"
 "  -d, --duration SECONDS stop after this many whole seconds (1..2678400;\n"
 "                         default: run until SIGINT/SIGTERM)\n"
-"  -D, --domains LIST     comma-separated DVFS domains (default and only\n"
-"                         value for now: cpu)\n"
+"  -D, --domain LIST      comma-separated clock domains to record: cpu, gpu,\n"
+"                         emc (default: all; without settle.ko only cpu).\n"
+"                         --domains is the same\n"
+"      --device NAME      of NAME's domain, record only device NAME (as\n"
+"                         `settle devices` lists it); needs settle.ko\n"
 "  -v, --verbose          show libbpf debug output\n"
 "  -h, --help             this text\n"
 "\n"
@@ -66,29 +75,76 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static int parse_domains(const char *arg)
+/* "cpu,emc" -> a bit per domain; every item must be a known domain. */
+static int parse_domains(const char *arg, uint32_t *mask)
 {
-	char *s = strdup(arg), *tok, *save = NULL;
-	int ret = 0, n = 0;
+	const char *p = arg;
 
-	if (!s) {
-		p_err("out of memory");
+	*mask = 0;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char tok[16];
+		int d;
+
+		if (!len || len >= sizeof(tok)) {
+			p_err("--domain: %s in '%s' (expected a list like cpu,emc)",
+			      len ? "unknown domain" : "empty item", arg);
+			return -1;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		d = trace_domain_parse(tok);
+		if (d < 0) {
+			p_err("--domain: unknown domain '%s' (cpu, gpu, emc)", tok);
+			return -1;
+		}
+		*mask |= 1U << d;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/*
+ * The device header, and --device's index.  Without settle.ko there is no
+ * device to name (the fallback has none): --device is then an error.
+ */
+static int load_devices(struct settle_devs *devs, const char *device, uint32_t mask,
+			struct recorder_filter *flt)
+{
+	char err[SETTLE_ERR_LEN];
+	int ret = devs_load(devs, err, sizeof(err));
+
+	if (ret < 0 && !device) {
+		/* The events still say everything; only the names are missing. */
+		p_warn("%s; recording without the device header (devices are named <domain><dev>)",
+		       err);
+		devs_free(devs);
+		return 0;
+	}
+	if (ret < 0) {
+		p_err("%s", err);
 		return -1;
 	}
-	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (strcmp(tok, "cpu")) {
-			p_err("--domains: unknown or unsupported domain '%s' (supported: cpu)", tok);
-			ret = -1;
-			break;
-		}
-		n++;
+	if (!device)
+		return 0;
+	if (ret > 0) {
+		p_err("--device %s: settle.ko is not loaded (no %s), so there are no devices to choose from",
+		      device, SETTLE_DEV_PATH);
+		return -1;
 	}
-	if (!ret && !n) {
-		p_err("--domains: empty list (supported: cpu)");
-		ret = -1;
+	for (int d = 0; d < TRACE_DOMAINS; d++) {
+		const struct settle_device_info *i = devs_find(devs, d, device);
+
+		if (!i || !(mask & (1U << d)))
+			continue;
+		flt->only_domain = d;
+		flt->only_dev = i->dev;
+		return 0;
 	}
-	free(s);
-	return ret;
+	p_err("--device %s: no such device in the recorded domains (see `settle devices`)", device);
+	return -1;
 }
 
 int cmd_record(int argc, char **argv)
@@ -97,7 +153,9 @@ int cmd_record(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "domain", required_argument, NULL, 'D' },
 		{ "domains", required_argument, NULL, 'D' },
+		{ "device", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -109,8 +167,11 @@ int cmd_record(int argc, char **argv)
 	struct trace_meta meta;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct utsname uts;
+	struct settle_devs devs = { 0 };
+	struct recorder_filter flt = { .domain_mask = ~0U, .only_domain = -1 };
+	const char *device = NULL;
 	uint64_t duration = 0, deadline = 0, next_flush;
-	bool force = false, verbose = false;
+	bool force = false, verbose = false, domain_set = false;
 	int c, err = 0;
 
 	opt_reset();
@@ -127,8 +188,16 @@ int cmd_record(int argc, char **argv)
 				return 1;
 			break;
 		case 'D':
-			if (parse_domains(optarg))
+			if (parse_domains(optarg, &flt.domain_mask))
 				return 1;
+			domain_set = true;
+			break;
+		case 'E':
+			if (!*optarg) {
+				p_err("--device: empty name");
+				return 1;
+			}
+			device = optarg;
 			break;
 		case 'v':
 			verbose = true;
@@ -153,9 +222,16 @@ int cmd_record(int argc, char **argv)
 		p_err("%s", errbuf);
 		return 1;
 	}
-	rec = recorder_open(false, verbose);
-	if (!rec)
-		return 1;
+	if (load_devices(&devs, device, flt.domain_mask, &flt)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	/* Without settle.ko only the CPU fallback exists: record it by default. */
+	rec = recorder_open(false, verbose, domain_set || device ? &flt : NULL);
+	if (!rec) {
+		err = -EIO;
+		goto cleanup;
+	}
 
 	if (uname(&uts)) {
 		err = -errno;
@@ -171,6 +247,12 @@ int cmd_record(int argc, char **argv)
 	if (!w) {
 		err = -EIO;
 		p_err("%s", errbuf);
+		goto cleanup;
+	}
+	/* The fallback records no settle.ko device: its header would lie. */
+	if (recorder_uses_settle(rec) && devs_write_trace(w, &devs, mono_ns())) {
+		err = -EIO;
+		p_err("%s", trace_writer_error(w));
 		goto cleanup;
 	}
 
@@ -217,17 +299,19 @@ cleanup:
 
 		if (trace_writer_close(w) && !err)
 			err = -EIO;
-		fprintf(stderr, "settle record: %" PRIu64 " records (cpufreq_pre %" PRIu64
-			", cpufreq_post %" PRIu64 ", cpu_frequency %" PRIu64
-			", cpu_request %" PRIu64 ", cpu_effective %" PRIu64
-			", cpu_limits %" PRIu64 ", cpu_policy %" PRIu64 "), %" PRIu64
+		fprintf(stderr, "settle record: %" PRIu64 " records (request %" PRIu64
+			", driver_entry %" PRIu64 ", driver_exit %" PRIu64
+			", effective %" PRIu64 ", limits %" PRIu64 ", policy %" PRIu64
+			", cpu_frequency %" PRIu64 "), %zu devices, %" PRIu64
 			" lost, written to '%s'%s\n", st->records,
-			st->by_type[SETTLE_REC_CPUFREQ_PRE], st->by_type[SETTLE_REC_CPUFREQ_POST],
-			st->by_type[SETTLE_REC_CPU_FREQUENCY], st->by_type[SETTLE_REC_CPU_REQUEST],
-			st->by_type[SETTLE_REC_CPU_EFFECTIVE], st->by_type[SETTLE_REC_CPU_LIMITS],
-			st->by_type[SETTLE_REC_CPU_POLICY], st->lost, out,
+			st->by_type[SETTLE_REC_REQUEST], st->by_type[SETTLE_REC_DRIVER_ENTRY],
+			st->by_type[SETTLE_REC_DRIVER_EXIT], st->by_type[SETTLE_REC_EFFECTIVE],
+			st->by_type[SETTLE_REC_LIMITS], st->by_type[SETTLE_REC_POLICY],
+			st->by_type[SETTLE_REC_CPU_FREQUENCY],
+			recorder_uses_settle(rec) ? devs.n : 0, st->lost, out,
 			err ? " (incomplete: see errors above)" : "");
 	}
 	recorder_free(rec);
+	devs_free(&devs);
 	return err ? 1 : 0;
 }

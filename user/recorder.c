@@ -19,50 +19,56 @@
 
 #define FIELD(type, m) { #m, offsetof(type, m), sizeof(((type *)0)->m) }
 
-static const struct tp_field_req cpufreq_fields[] = {
-	FIELD(struct settle_tp_cpufreq, id),
-	FIELD(struct settle_tp_cpufreq, ts_ns),
-	FIELD(struct settle_tp_cpufreq, cpu),
-	FIELD(struct settle_tp_cpufreq, old_khz),
-	FIELD(struct settle_tp_cpufreq, new_khz),
+static const struct tp_field_req request_fields[] = {
+	FIELD(struct settle_tp_request, id),
+	FIELD(struct settle_tp_request, ts_ns),
+	FIELD(struct settle_tp_request, parent_id),
+	FIELD(struct settle_tp_request, domain),
+	FIELD(struct settle_tp_request, dev),
+	FIELD(struct settle_tp_request, from_khz),
+	FIELD(struct settle_tp_request, to_khz),
+	FIELD(struct settle_tp_request, source),
 };
 
-static const struct tp_field_req cpu_request_fields[] = {
-	FIELD(struct settle_tp_cpu_request, id),
-	FIELD(struct settle_tp_cpu_request, ts_ns),
-	FIELD(struct settle_tp_cpu_request, cpu),
-	FIELD(struct settle_tp_cpu_request, from_khz),
-	FIELD(struct settle_tp_cpu_request, to_khz),
-	FIELD(struct settle_tp_cpu_request, source),
+static const struct tp_field_req driver_fields[] = {
+	FIELD(struct settle_tp_driver, id),
+	FIELD(struct settle_tp_driver, ts_ns),
+	FIELD(struct settle_tp_driver, domain),
+	FIELD(struct settle_tp_driver, dev),
+	FIELD(struct settle_tp_driver, old_khz),
+	FIELD(struct settle_tp_driver, new_khz),
 };
 
-static const struct tp_field_req cpu_effective_fields[] = {
-	FIELD(struct settle_tp_cpu_effective, id),
-	FIELD(struct settle_tp_cpu_effective, ts_ns),
-	FIELD(struct settle_tp_cpu_effective, prev_ts_ns),
-	FIELD(struct settle_tp_cpu_effective, cpu),
-	FIELD(struct settle_tp_cpu_effective, khz),
-	FIELD(struct settle_tp_cpu_effective, cost_ns),
-	FIELD(struct settle_tp_cpu_effective, samples),
-	FIELD(struct settle_tp_cpu_effective, reader),
-	FIELD(struct settle_tp_cpu_effective, status),
+static const struct tp_field_req effective_fields[] = {
+	FIELD(struct settle_tp_effective, id),
+	FIELD(struct settle_tp_effective, ts_ns),
+	FIELD(struct settle_tp_effective, prev_ts_ns),
+	FIELD(struct settle_tp_effective, domain),
+	FIELD(struct settle_tp_effective, dev),
+	FIELD(struct settle_tp_effective, khz),
+	FIELD(struct settle_tp_effective, cost_ns),
+	FIELD(struct settle_tp_effective, samples),
+	FIELD(struct settle_tp_effective, reader),
+	FIELD(struct settle_tp_effective, status),
 };
 
-static const struct tp_field_req cpu_limits_fields[] = {
-	FIELD(struct settle_tp_cpu_limits, ts_ns),
-	FIELD(struct settle_tp_cpu_limits, cpu),
-	FIELD(struct settle_tp_cpu_limits, min_khz),
-	FIELD(struct settle_tp_cpu_limits, max_khz),
-	FIELD(struct settle_tp_cpu_limits, cur_khz),
+static const struct tp_field_req limits_fields[] = {
+	FIELD(struct settle_tp_limits, ts_ns),
+	FIELD(struct settle_tp_limits, domain),
+	FIELD(struct settle_tp_limits, dev),
+	FIELD(struct settle_tp_limits, min_khz),
+	FIELD(struct settle_tp_limits, max_khz),
+	FIELD(struct settle_tp_limits, cur_khz),
 };
 
-static const struct tp_field_req cpu_policy_fields[] = {
-	FIELD(struct settle_tp_cpu_policy, ts_ns),
-	FIELD(struct settle_tp_cpu_policy, cpu),
-	FIELD(struct settle_tp_cpu_policy, action),
-	FIELD(struct settle_tp_cpu_policy, min_khz),
-	FIELD(struct settle_tp_cpu_policy, max_khz),
-	FIELD(struct settle_tp_cpu_policy, governor),
+static const struct tp_field_req policy_fields[] = {
+	FIELD(struct settle_tp_policy, ts_ns),
+	FIELD(struct settle_tp_policy, domain),
+	FIELD(struct settle_tp_policy, dev),
+	FIELD(struct settle_tp_policy, action),
+	FIELD(struct settle_tp_policy, min_khz),
+	FIELD(struct settle_tp_policy, max_khz),
+	FIELD(struct settle_tp_policy, governor),
 };
 
 static const struct tp_field_req cpu_frequency_fields[] = {
@@ -84,12 +90,12 @@ static const struct hook {
 	const struct tp_field_req *fields;
 	size_t nfields;
 } hooks[] = {
-	{ true, "settle", "cpufreq_pre", "settle_cpufreq_pre", FIELDS(cpufreq_fields) },
-	{ true, "settle", "cpufreq_post", "settle_cpufreq_post", FIELDS(cpufreq_fields) },
-	{ true, "settle", "cpu_request", "settle_cpu_request", FIELDS(cpu_request_fields) },
-	{ true, "settle", "cpu_effective", "settle_cpu_effective", FIELDS(cpu_effective_fields) },
-	{ true, "settle", "cpu_limits", "settle_cpu_limits", FIELDS(cpu_limits_fields) },
-	{ true, "settle", "cpu_policy", "settle_cpu_policy", FIELDS(cpu_policy_fields) },
+	{ true, "settle", "request", "settle_request", FIELDS(request_fields) },
+	{ true, "settle", "driver_entry", "settle_driver_entry", FIELDS(driver_fields) },
+	{ true, "settle", "driver_exit", "settle_driver_exit", FIELDS(driver_fields) },
+	{ true, "settle", "effective", "settle_effective", FIELDS(effective_fields) },
+	{ true, "settle", "limits", "settle_limits", FIELDS(limits_fields) },
+	{ true, "settle", "policy", "settle_policy", FIELDS(policy_fields) },
 	{ false, "power", "cpu_frequency", "settle_cpu_frequency", FIELDS(cpu_frequency_fields) },
 	{ false, "power", "cpu_frequency_limits", "settle_cpu_frequency_limits",
 	  FIELDS(cpu_frequency_limits_fields) },
@@ -174,7 +180,8 @@ out:
 	return ret;
 }
 
-struct recorder *recorder_open(bool require_settle, bool verbose_arg)
+struct recorder *recorder_open(bool require_settle, bool verbose_arg,
+			       const struct recorder_filter *flt)
 {
 	struct recorder *r;
 	const char *tracefs;
@@ -207,12 +214,18 @@ struct recorder *recorder_open(bool require_settle, bool verbose_arg)
 		len += (size_t)snprintf(r->events + len, sizeof(r->events) - len, "%s%s:%s",
 					len ? ", " : "", hooks[i].sys, hooks[i].event);
 	}
+	if (!r->use_settle && flt && !(flt->domain_mask & (1U << TRACE_DOMAIN_CPU))) {
+		p_err("settle.ko's tracepoints are missing ('%s'): without settle.ko only the cpu domain can be recorded (power:cpu_frequency); load settle.ko",
+		      path);
+		goto fail;
+	}
 	if (!r->use_settle)
 		p_warn("settle.ko is not loaded (no '%s'): FALLING BACK to power:cpu_frequency\n"
-		       "    and power:cpu_frequency_limits.  This trace will NOT contain requests,\n"
-		       "    driver entry/exit (cpufreq_pre/post), stall times, effective-frequency\n"
-		       "    changes or transition ids -- only when each CPU's frequency and limits\n"
-		       "    changed, timestamped when the event fired.  Load settle.ko to measure.",
+		       "    and power:cpu_frequency_limits, CPU domain only.  This trace will NOT\n"
+		       "    contain requests, driver entry/exit, stall times, effective-rate\n"
+		       "    changes, transition ids or GPU/EMC transitions -- only when each CPU's\n"
+		       "    frequency and limits changed, timestamped when the event fired.  Load\n"
+		       "    settle.ko to measure.",
 		       path);
 
 	verbose = verbose_arg;
@@ -226,6 +239,13 @@ struct recorder *recorder_open(bool require_settle, bool verbose_arg)
 	if (!r->skel) {
 		p_err("opening the BPF object failed: %s", strerror(errno));
 		goto fail;
+	}
+	if (flt) {
+		r->skel->rodata->domain_mask = flt->domain_mask;
+		if (flt->only_domain >= 0) {
+			r->skel->rodata->only_domain = (__u32)flt->only_domain;
+			r->skel->rodata->only_dev = flt->only_dev;
+		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 		struct bpf_program *prog =

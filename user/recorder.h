@@ -25,13 +25,22 @@ struct recorder_stats {
 	uint64_t lost;				/* cumulative, from the BPF counter */
 };
 
+/* What to record; recorder_open(..., NULL) records everything. */
+struct recorder_filter {
+	uint32_t domain_mask;	/* bit per enum settle_domain */
+	int only_domain;	/* >= 0: of this domain, only device only_dev */
+	uint32_t only_dev;
+};
+
 /*
  * Finds tracefs, decides the source (settle.ko when its events exist, else
- * the power:* fallback, announced with a loud warning; `require_settle`
- * refuses the fallback), checks every event's layout and loads the
- * programs.  Errors are printed; returns NULL.
+ * the power:* fallback, CPU only, announced with a loud warning;
+ * `require_settle` refuses the fallback, and so does a filter without the
+ * CPU domain), checks every event's layout and loads the programs.  Errors
+ * are printed; returns NULL.
  */
-struct recorder *recorder_open(bool require_settle, bool verbose);
+struct recorder *recorder_open(bool require_settle, bool verbose,
+			       const struct recorder_filter *flt);
 bool recorder_uses_settle(const struct recorder *r);
 const char *recorder_source(const struct recorder *r);	/* trace env source */
 const char *recorder_events(const struct recorder *r);	/* "settle:a, settle:b" */

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* settle report: read a trace, pair PRE/POST, print stall statistics. */
+/*
+ * settle report: read a trace, pair driver entry/exit per (domain, device),
+ * print stall and settle statistics and the cross-domain links.
+ */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,15 +17,19 @@
 
 static const char report_usage[] =
 "Usage: settle report [--json [--pretty] | --csv] [--transitions] [--whole]\n"
+"                     [--domain cpu|gpu|emc] [--device NAME]\n"
 "                     [--method settle|jll] TRACE_DIR\n"
 "\n"
 "Summarise a trace written by `settle record`, `settle step` or\n"
-"`settle probe`.  PRE and POST events with the same transition id are\n"
-"paired and joined with that id's request, effective-change and step\n"
-"events, and with the probe's throughput bins.  Rows are grouped by\n"
-"(domain, from_khz, to_khz, direction); times are microseconds:\n"
+"`settle probe`.  Driver entry and exit events (PRE and POST) with the\n"
+"same transition id are paired and joined with that id's request,\n"
+"effective-change and step events, and with the probe's throughput bins.\n"
+"Every clock domain (cpu, gpu, emc) is one model: a transition belongs to\n"
+"a (domain, device), and rows are grouped by (domain, device, from_khz,\n"
+"to_khz, direction); rates are kHz, times microseconds:\n"
 "\n"
-"  driver_call         POST - PRE: the driver's target_index call, the\n"
+"  driver_call         exit - entry: the driver call (cpufreq\n"
+"                      target_index, devfreq target, clk set_rate), the\n"
 "                      caller's blocking time (JSON alias stall_us, kept\n"
 "                      for one release; CSV columns stall_*)\n"
 "  workload_stall      the workload's hiccup on the measured CPU: the most\n"
@@ -31,9 +38,9 @@ static const char report_usage[] =
 "                      end\n"
 "  workload_stall_noise  the same statistic over the steady windows before\n"
 "                      and after\n"
-"  request_to_exit     POST - request (settle:cpu_request)\n"
+"  request_to_exit     exit - request (settle:request)\n"
 "  effective_settle    first sample showing the target - request\n"
-"                      (settle:cpu_effective, settled transitions only)\n"
+"                      (settle:effective, settled transitions only)\n"
 "  throughput_settle   change point of the probe's throughput - request\n"
 "  detection_bound     +- bound of each throughput change point\n"
 "  effective_bound     (ts - prev_ts) + read cost of the effective sample\n"
@@ -47,10 +54,18 @@ static const char report_usage[] =
 "never 0; the flags say why.  Warm-up steps are counted but excluded from\n"
 "every statistic.  Documentation/analysis.rst defines all of this.\n"
 "\n"
+"A transition requested inside another device's driver call (an EMC\n"
+"change made by a CPU transition) names that one as its parent\n"
+"(parent_id); the report counts these links per (parent domain -> child\n"
+"domain) with the delay from the parent's request to the child's (JSON\n"
+"\"links\").\n"
+"\n"
 "PRE or POST events without a partner, and pairs whose POST precedes PRE or\n"
-"whose frequencies disagree, are counted and shown, never used.  Traces\n"
-"recorded without settle.ko (source \"fallback\") have no PRE/POST: the\n"
-"report counts frequency changes but says the stall is unavailable.\n"
+"whose frequencies or devices disagree, are counted and shown, never\n"
+"used.  Traces recorded without settle.ko (source \"fallback\") have no\n"
+"PRE/POST and only the cpu domain: the report counts frequency changes\n"
+"but says the stall is unavailable.  Trace format v1 (settle before the\n"
+"clock domains) reads as domain cpu.\n"
 "\n"
 "Options:\n"
 "  --json          machine-readable output (one JSON object)\n"
@@ -58,11 +73,17 @@ static const char report_usage[] =
 "  --csv           comma-separated output with a header line\n"
 "  --transitions   one row per transition instead of the summary; --csv:\n"
 "                  domain,from_khz,to_khz,t_request_ns,stall_ns,\n"
-"                  t_effective_ns,t_throughput_ns,workload_stall_ns\n"
-"                  (CLOCK_MONOTONIC ns; stall_ns is the driver call;\n"
-"                  empty where not measured); with --json the rows, with\n"
-"                  cpu, id, bounds and flags, are added to the summary\n"
+"                  t_effective_ns,t_throughput_ns,workload_stall_ns,\n"
+"                  device,parent_id (CLOCK_MONOTONIC ns; stall_ns is the\n"
+"                  driver call; empty where not measured); with --json\n"
+"                  the rows, with cpu (the device index), device, id,\n"
+"                  parent_id, bounds and flags, are added to the summary\n"
 "                  object as \"transitions\"\n"
+"  -D, --domain D  only the transitions of domain D (cpu, gpu or emc;\n"
+"                  default: every domain in the trace); the links count\n"
+"                  all of them\n"
+"  --device NAME   only the transitions of device NAME (as `settle\n"
+"                  devices` or the report names it: cpu0, emc, ...)\n"
 "  --method M      settle (default), or jll: the jetson-latency-lab\n"
 "                  harness's own stall and settle on an imported trace's\n"
 "                  probe samples, with settle's figures beside them\n"
@@ -85,7 +106,8 @@ static const char report_usage[] =
 "Examples:\n"
 "  settle report settle-trace\n"
 "  settle report --json settle-trace | jq '.pairs[] | select(.direction == \"up\")'\n"
-"  settle report --transitions --csv settle-trace > transitions.csv\n";
+"  settle report --transitions --csv settle-trace > transitions.csv\n"
+"  settle report --domain emc --json settle-step\n";
 
 /* Microseconds with ns resolution, e.g. 41234 ns -> "41.234". */
 static const char *fmt_us(char *buf, size_t len, uint64_t ns)
@@ -177,6 +199,32 @@ static void json_probe(json_writer_t *w, const struct analysis *a)
 	jsonw_end_array(w);
 }
 
+/* Per (parent domain, child domain) with at least one link. */
+static void json_links(json_writer_t *w, const struct analysis *a)
+{
+	jsonw_name(w, "links");
+	jsonw_start_array(w);
+	for (uint32_t p = 0; p < TRACE_DOMAINS; p++)
+		for (uint32_t c = 0; c < TRACE_DOMAINS; c++) {
+			const struct link_stats *l = &a->links[p][c];
+
+			if (!l->n)
+				continue;
+			jsonw_start_object(w);
+			jsonw_string_field(w, "parent_domain", analysis_domain_name(p));
+			jsonw_string_field(w, "child_domain", analysis_domain_name(c));
+			jsonw_uint_field(w, "n", l->n);
+			json_dist(w, "delay_us", &l->delay);
+			jsonw_end_object(w);
+		}
+	jsonw_end_array(w);
+	jsonw_name(w, "links_unmatched");
+	jsonw_start_object(w);
+	for (uint32_t c = 0; c < TRACE_DOMAINS; c++)
+		jsonw_uint_field(w, analysis_domain_name(c), a->link_orphans[c]);
+	jsonw_end_object(w);
+}
+
 static void json_report(const struct report *r, const struct report_opts *o,
 			FILE *out)
 {
@@ -232,9 +280,12 @@ static void json_report(const struct report *r, const struct report_opts *o,
 		json_dist(w, "effective_bound_us", &g->eff_bound);
 		json_dist(w, "noise_floor_us", &g->noise);
 		json_flags(w, g->flags & ~(uint32_t)XF_WARMUP);
+		jsonw_string_field(w, "device", g->device);	/* v2: appended */
+		jsonw_uint_field(w, "dev", g->dev);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
+	json_links(w, a);
 	insight_json(w, a, &r->in);
 	if (o->transitions) {
 		jsonw_name(w, "transitions");
@@ -244,7 +295,7 @@ static void json_report(const struct report *r, const struct report_opts *o,
 
 			jsonw_start_object(w);
 			jsonw_string_field(w, "domain", x->domain);
-			jsonw_uint_field(w, "cpu", x->cpu);
+			jsonw_uint_field(w, "cpu", x->dev);	/* the device index */
 			jsonw_uint_field(w, "id", x->id);
 			jsonw_uint_field(w, "from_khz", x->from_khz);
 			jsonw_uint_field(w, "to_khz", x->to_khz);
@@ -264,6 +315,8 @@ static void json_report(const struct report *r, const struct report_opts *o,
 			json_opt_uint(w, "detection_bound_ns", x->has_tp, x->tp_bound_ns);
 			json_opt_uint(w, "noise_floor_ns", x->has_tp, x->tp_noise_ns);
 			json_flags(w, x->flags);
+			jsonw_string_field(w, "device", x->device);	/* v2: appended */
+			json_opt_uint(w, "parent_id", x->parent_id, x->parent_id);
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
@@ -282,6 +335,8 @@ static void json_report(const struct report *r, const struct report_opts *o,
 			jsonw_uint_field(w, "t_request_ns", s->t_request_ns);
 			jsonw_uint_field(w, "errno", s->err);
 			jsonw_string_field(w, "error", strerror((int)s->err));
+			jsonw_string_field(w, "domain", analysis_domain_name(s->dom));
+			jsonw_uint_field(w, "dev", s->dev);
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
@@ -317,8 +372,9 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 	const struct analysis *a = &r->a;
 
 	if (o->transitions) {
+		/* Today's columns in today's order; new ones only appended. */
 		fputs("domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns,"
-		      "workload_stall_ns\n", out);
+		      "workload_stall_ns,device,parent_id\n", out);
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
 
@@ -328,6 +384,9 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 			csv_opt(out, x->has_effective, x->t_effective_ns);
 			csv_opt(out, x->has_tp, x->t_throughput_ns);
 			csv_opt(out, x->has_wstall, x->wstall_ns);
+			fputc(',', out);
+			csv_str(out, x->device);
+			csv_opt(out, x->parent_id, x->parent_id);
 			fputc('\n', out);
 		}
 		return;
@@ -338,7 +397,7 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 	      "throughput_settle_p50_us,throughput_settle_p95_us,throughput_settle_p99_us,throughput_settle_max_us,"
 	      "detection_bound_p50_us,effective_bound_p50_us,noise_floor_p50_us,warmup,flags,"
 	      "workload_stall_p50_us,workload_stall_p95_us,workload_stall_p99_us,workload_stall_max_us,"
-	      "workload_stall_noise_p50_us\n",
+	      "workload_stall_noise_p50_us,device\n",
 	      out);
 	for (size_t i = 0; i < a->ng; i++) {
 		const struct pair_stats *g = &a->g[i];
@@ -361,6 +420,8 @@ static void csv_report(const struct report *r, const struct report_opts *o,
 			}
 		csv_dist(out, &g->wstall, true);
 		csv_dist(out, &g->wstall_noise, false);
+		fputc(',', out);
+		csv_str(out, g->device);
 		fputc('\n', out);
 	}
 }
@@ -389,16 +450,16 @@ static const char *why_missing(const struct pair_stats *g, int metric)
 {
 	switch (metric) {
 	case 0:
-		return "no settle:cpufreq_pre/post (fallback trace)";
+		return "no settle:driver_entry/exit (fallback trace)";
 	case 1:
-		return g->flags & XF_NO_REQUEST ? "no settle:cpu_request events" :
+		return g->flags & XF_NO_REQUEST ? "no settle:request events" :
 		       "no data";
 	case 2:
 		if (g->flags & XF_EFF_TIMEOUT)
 			return "sampler timed out before the target showed";
 		if (g->flags & (XF_EFF_SUPERSEDED | XF_EFF_CANCELLED))
 			return "sampling superseded or cancelled";
-		return "no settled settle:cpu_effective events";
+		return "no settled settle:effective events";
 	default:
 		if (g->flags & XF_NO_PROBE)
 			return "no probe bins in the trace";
@@ -412,6 +473,52 @@ static const char *why_missing(const struct pair_stats *g, int metric)
 			return "no change inside the search range";
 		return "probe bins do not cover the windows";
 	}
+}
+
+/* The devices the trace's header named (settle.ko's SETTLE_IOC_DEVICE). */
+static void text_devices(FILE *out, const struct analysis *a)
+{
+	for (size_t i = 0; i < a->ndev; i++) {
+		const struct trace_dev *d = &a->dev[i];
+
+		if (!d->declared)
+			continue;
+		fprintf(out, "device:   %s %s (dev %u), %u rates", analysis_domain_name(d->dom),
+			d->name, d->dev, d->nrates);
+		if (d->nrates)
+			fprintf(out, " %u..%u kHz", d->rates[0], d->rates[d->nrates - 1]);
+		fputc('\n', out);
+	}
+}
+
+static void text_links(FILE *out, const struct analysis *a)
+{
+	bool any = false;
+	char b[3][32];
+
+	for (uint32_t p = 0; p < TRACE_DOMAINS; p++)
+		for (uint32_t c = 0; c < TRACE_DOMAINS; c++) {
+			const struct link_stats *l = &a->links[p][c];
+
+			if (!l->n)
+				continue;
+			if (!any)
+				fputs("cross-domain links (transitions requested inside another's driver call):\n",
+				      out);
+			any = true;
+			fprintf(out, "  %s -> %s: %" PRIu64 " transitions; parent request to child request"
+				" p50 %s us, p99 %s us, max %s us\n",
+				analysis_domain_name(p), analysis_domain_name(c), l->n,
+				fmt_us(b[0], sizeof(b[0]), l->delay.p50),
+				fmt_us(b[1], sizeof(b[1]), l->delay.p99),
+				fmt_us(b[2], sizeof(b[2]), l->delay.max));
+		}
+	for (uint32_t c = 0; c < TRACE_DOMAINS; c++)
+		if (a->link_orphans[c])
+			fprintf(out, "  %s: %" PRIu64 " transitions name a parent that is not in the trace\n",
+				analysis_domain_name(c), a->link_orphans[c]);
+	if (any)
+		fputc('\n', out);
 }
 
 static void text_report(const struct report *r, const struct report_opts *o,
@@ -449,20 +556,22 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	if (a->n_limits || a->n_policy)
 		fprintf(out, "policy:   %" PRIu64 " limits and %" PRIu64 " governor events\n",
 			a->n_limits, a->n_policy);
+	text_devices(out, a);
 	if (!r->stall_available && a->nfq)
-		fprintf(out, "driver call: unavailable: trace has no settle:cpufreq_pre/post events\n"
+		fprintf(out, "driver call: unavailable: trace has no settle:driver_entry/exit events\n"
 			"          (recorded from power:cpu_frequency without settle.ko);\n"
 			"          n counts frequency changes seen per CPU, %" PRIu64
 			" first-seen frequencies not counted\n", a->fq_initial);
 	fputc('\n', out);
 
 	if (o->transitions) {
-		fprintf(out, "%-6s %4s %10s %9s %9s %20s %14s %14s %14s %12s %s\n", "domain",
-			"cpu", "id", "from_khz", "to_khz", "t_request_ns", "driver_call_ns",
-			"effective_ns", "throughput_ns", "wstall_ns", "flags");
+		fprintf(out, "%-6s %-12s %4s %10s %10s %9s %9s %20s %14s %14s %14s %12s %s\n",
+			"domain", "device", "dev", "id", "parent_id", "from_khz", "to_khz",
+			"t_request_ns", "driver_call_ns", "effective_ns", "throughput_ns",
+			"wstall_ns", "flags");
 		for (size_t i = 0; i < a->nx; i++) {
 			const struct xition *x = &a->x[i];
-			char s[4][24];
+			char s[5][24];
 			const char *sep = "";
 
 			snprintf(s[0], sizeof(s[0]), "%" PRIu64, x->stall_ns);
@@ -470,8 +579,11 @@ static void text_report(const struct report *r, const struct report_opts *o,
 			snprintf(s[2], sizeof(s[2]), "%" PRId64,
 				 (int64_t)(x->t_throughput_ns - x->t_request_ns));
 			snprintf(s[3], sizeof(s[3]), "%" PRIu64, x->wstall_ns);
-			fprintf(out, "%-6s %4u %10" PRIu64 " %9u %9u %20" PRIu64 " %14s %14s %14s %12s ",
-				x->domain, x->cpu, x->id, x->from_khz, x->to_khz,
+			snprintf(s[4], sizeof(s[4]), "%" PRIu64, x->parent_id);
+			fprintf(out, "%-6s %-12s %4u %10" PRIu64 " %10s %9u %9u %20" PRIu64
+				" %14s %14s %14s %12s ",
+				x->domain, x->device, x->dev, x->id, x->parent_id ? s[4] : "-",
+				x->from_khz, x->to_khz,
 				x->t_request_ns, x->has_stall ? s[0] : "n/a",
 				x->has_effective ? s[1] : "-", x->has_tp ? s[2] : "-",
 				x->has_wstall ? s[3] : "-");
@@ -482,8 +594,9 @@ static void text_report(const struct report *r, const struct report_opts *o,
 				}
 			fputc('\n', out);
 		}
-		fputs("\ndriver_call_ns: POST - PRE; effective_ns, throughput_ns: after t_request_ns;\n"
-		      "wstall_ns: the workload stall\n", out);
+		fputs("\ndriver_call_ns: exit - entry; effective_ns, throughput_ns: after t_request_ns;\n"
+		      "wstall_ns: the workload stall; parent_id: the transition whose driver\n"
+		      "call requested this one\n", out);
 		return;
 	}
 	if (!a->ng) {
@@ -494,8 +607,8 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		const struct pair_stats *g = &a->g[i];
 		const char *sep = "";
 
-		fprintf(out, "%s %u -> %u kHz (%s): n %" PRIu64, g->domain, g->from_khz,
-			g->to_khz, direction(g->from_khz, g->to_khz), g->n);
+		fprintf(out, "%s %s %u -> %u kHz (%s): n %" PRIu64, g->domain, g->device,
+			g->from_khz, g->to_khz, direction(g->from_khz, g->to_khz), g->n);
 		if (g->warmup)
 			fprintf(out, ", %" PRIu64 " warm-up excluded", g->warmup);
 		fprintf(out, "\n  %-19s %11s %11s %11s %11s %11s\n", "(us)", "p50", "p95", "p99",
@@ -523,11 +636,14 @@ static void text_report(const struct report *r, const struct report_opts *o,
 		}
 		fputc('\n', out);
 	}
+	text_links(out, a);
 	insight_text(out, a, &r->in);
-	fputs("How to read this: times in microseconds from the request, per rate pair.\n"
-	      "  driver call        cpufreq PRECHANGE to POSTCHANGE: the caller's blocking\n"
-	      "                     time (JSON driver_call_us, alias stall_us)\n"
-	      "  request->exit      request to POSTCHANGE (the caller's blocking time)\n"
+	fputs("How to read this: times in microseconds from the request, per device and\n"
+	      "rate pair.\n"
+	      "  driver call        driver entry to exit (cpufreq PRECHANGE to POSTCHANGE,\n"
+	      "                     devfreq/clk the same): the caller's blocking time\n"
+	      "                     (JSON driver_call_us, alias stall_us)\n"
+	      "  request->exit      request to driver exit (the caller's blocking time)\n"
 	      "  effective settle   request to the first sampler read showing the target;\n"
 	      "                     effective bound: how late that read may be\n"
 	      "  throughput settle  request to the change point of the probe's throughput;\n"
@@ -574,6 +690,11 @@ int report_run(const char *dir, const struct report_opts *o, FILE *out)
 	int ret = 1;
 
 	analysis_init(&r.a);
+	if (o->domain && (r.a.only_dom = trace_domain_parse(o->domain)) < 0) {
+		p_err("--domain: unknown domain '%s' (cpu, gpu, emc)", o->domain);
+		goto out;
+	}
+	r.a.only_device = o->device;
 	if ((o->whole ? analysis_read_whole : analysis_stream)(dir, &r.a, &r.ti, &r.res, err,
 							       sizeof(err))) {
 		p_err("%s", err);
@@ -617,6 +738,8 @@ int cmd_report(int argc, char **argv)
 		{ "transitions", no_argument, NULL, 't' },
 		{ "whole", no_argument, NULL, 'W' },
 		{ "method", required_argument, NULL, 'M' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "device", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -624,8 +747,22 @@ int cmd_report(int argc, char **argv)
 	int c;
 
 	opt_reset();
-	while ((c = getopt_long(argc, argv, "ph", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "pD:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'D':
+			if (trace_domain_parse(optarg) < 0) {
+				p_err("--domain: unknown domain '%s' (cpu, gpu, emc)", optarg);
+				return 1;
+			}
+			o.domain = optarg;
+			break;
+		case 'E':
+			if (!*optarg) {
+				p_err("--device: empty name");
+				return 1;
+			}
+			o.device = optarg;
+			break;
 		case 'j':
 			o.json = true;
 			break;

@@ -9,8 +9,8 @@ LIB_SRCS := util.c json_writer.c tpformat.c trace_format.c trace_writer.c \
 	trace_reader.c analyze.c report.c probe.c changepoint.c step_plan.c \
 	wstall.c export.c perfetto.c pbwriter.c plot.c \
 	insight.c levels.c stream.c \
-	import.c jll.c
-APP_SRCS := main.c record.c recorder.c probe_cmd.c step.c
+	import.c jll.c devices.c
+APP_SRCS := main.c record.c recorder.c probe_cmd.c step.c devices_cmd.c
 # The GPU probe's host side and the helpers it shares with the CPU probe.
 LIB_SRCS += hist.c binstats.c fatbin.c cuda_dl.c gpuprobe.c
 APP_SRCS += probe_gpu_cmd.c

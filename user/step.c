@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * settle step: drive a planned sequence of CPU frequency steps through
- * /dev/settle and record them, settle.ko's events and the throughput probe
- * into one trace.  Options, the plan and all checks are in step_plan.c;
- * this file is the part that touches the kernel.
+ * settle step: drive a planned sequence of rate steps of one device (a CPU
+ * policy, the GPU, the EMC) through /dev/settle (SETTLE_IOC_STEP) and
+ * record them, settle.ko's events and the throughput probe into one trace.
+ * Options, the plan and all checks are in step_plan.c; this file is the
+ * part that touches the kernel.
  *
  * One thread does the stepping, the ring-buffer draining and the trace
  * writing (so the writer needs no lock), pinned to a CPU other than the
@@ -23,6 +24,7 @@
 #include <unistd.h>
 #include "../kmod/uapi/settle.h"
 #include "cmds.h"
+#include "devices.h"
 #include "probe.h"
 #include "recorder.h"
 #include "step.h"
@@ -45,6 +47,7 @@ static void on_signal(int sig)
 struct run {
 	const struct step_opts *o;
 	int fd;
+	uint32_t dev;		/* SETTLE_IOC_STEP's: the CPU, or the device's */
 	struct trace_writer *w;
 	struct recorder *rec;
 	struct probe *probe;
@@ -63,9 +66,20 @@ struct run {
 	uint64_t failed_measured;	/* failures of measured steps */
 };
 
-static int open_settle(struct settle_version *v)
+static int fd_ioctl(void *ctx, unsigned long req, void *arg)
+{
+	return ioctl(*(int *)ctx, req, arg);
+}
+
+/*
+ * Opens /dev/settle for stepping and asks for its version and devices.
+ * Opening changes nothing: only the first step makes this file the
+ * controller.
+ */
+static int open_settle(struct settle_devs *devs)
 {
 	int fd = open(SETTLE_DEV_PATH, O_RDWR | O_CLOEXEC);
+	char err[SETTLE_ERR_LEN];
 
 	if (fd < 0) {
 		switch (errno) {
@@ -86,16 +100,9 @@ static int open_settle(struct settle_version *v)
 		}
 		return -1;
 	}
-	memset(v, 0, sizeof(*v));
-	if (ioctl(fd, SETTLE_IOC_VERSION, v)) {
-		p_err("SETTLE_IOC_VERSION on %s failed: %s (not settle.ko's device, or a settle.ko older than this settle)",
-		      SETTLE_DEV_PATH, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (v->api != SETTLE_API_VERSION) {
-		p_err("settle.ko speaks control API %u but this settle needs %u: build both from the same tree",
-		      v->api, SETTLE_API_VERSION);
+	/* API 1 (no SETTLE_IOC_STEP, no devices) is refused, not emulated. */
+	if (devs_query(fd_ioctl, &fd, devs, err, sizeof(err))) {
+		p_err("%s", err);
 		close(fd);
 		return -1;
 	}
@@ -181,26 +188,30 @@ static void progress(struct run *r, size_t n, const struct step_item *it, bool l
 }
 
 /*
- * One SETTLE_IOC_CPU_STEP, recorded whatever happens.  Returns the positive
+ * One SETTLE_IOC_STEP, recorded whatever happens.  Returns the positive
  * errno (0: ok) or -1 if the trace cannot be written; *t_req gets the
  * request time to schedule the next step from.
  */
 static int do_step(struct run *r, uint32_t from, uint32_t to, uint32_t flags,
 		   uint64_t *t_req)
 {
-	struct settle_cpu_step s = { .cpu = (uint32_t)r->o->cpu, .target_khz = to };
+	struct settle_step s = { .domain = (uint32_t)r->o->domain, .dev = r->dev,
+				 .target_khz = to };
 	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
 	uint64_t before = mono_ns();
-	int e = ioctl(r->fd, SETTLE_IOC_CPU_STEP, &s) ? errno : 0;
+	int e = ioctl(r->fd, SETTLE_IOC_STEP, &s) ? errno : 0;
 
 	if (e) {
 		/* The kernel times nothing it refused: keep our own bracket. */
-		s = (struct settle_cpu_step){ .t_request_ns = before, .t_exit_ns = mono_ns() };
+		s = (struct settle_step){ .t_request_ns = before, .t_exit_ns = mono_ns(),
+					  .event_dev = r->dev };
 	}
 	f[ST_ID] = s.id;
 	f[ST_T_REQUEST_NS] = s.t_request_ns;
 	f[ST_T_EXIT_NS] = s.t_exit_ns;
-	f[ST_CPU] = (uint32_t)r->o->cpu;
+	f[ST_CPU] = r->o->cpu < 0 ? 0 : (uint32_t)r->o->cpu;
+	f[ST_DOMAIN] = (uint32_t)r->o->domain;
+	f[ST_DEV] = s.event_dev;	/* what the kernel's events carry */
 	f[ST_FROM_KHZ] = from;
 	f[ST_TO_KHZ] = to;
 	f[ST_CUR_KHZ] = s.cur_khz;
@@ -240,7 +251,9 @@ static int write_campaign(struct run *r, const struct settle_version *v)
 	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
 
 	f[CA_SEED] = r->o->seed;
-	f[CA_CPU] = (uint32_t)r->o->cpu;
+	f[CA_CPU] = r->o->cpu < 0 ? 0 : (uint32_t)r->o->cpu;
+	f[CA_DOMAIN] = (uint32_t)r->o->domain;
+	f[CA_DEV] = r->dev;
 	f[CA_COUNT] = clamp32(r->o->count);
 	f[CA_GAP_MIN_US] = clamp32(r->o->gap_min_ms * 1000);
 	f[CA_GAP_MAX_US] = clamp32(r->o->gap_max_ms * 1000);
@@ -272,9 +285,16 @@ static int finish_probe(struct run *r, struct probe_stats *st)
 }
 
 static void print_plan(const struct step_opts *o, const struct step_plan *p,
-		       int ctl_cpu, uint64_t est_ns)
+		       const char *dev, int ctl_cpu, uint64_t est_ns)
 {
-	fprintf(stderr, "settle step: cpu %d (controller on cpu %d), rates", o->cpu, ctl_cpu);
+	if (o->domain == TRACE_DOMAIN_CPU)
+		fprintf(stderr, "settle step: cpu %d (controller on cpu %d), probe %s, rates",
+			o->cpu, ctl_cpu, step_probe_name(o->probe));
+	else
+		fprintf(stderr, "settle step: %s device %s (controller on cpu %d), probe %s%s%.0d, rates",
+			trace_domain_name((uint32_t)o->domain), dev, ctl_cpu,
+			step_probe_name(o->probe), o->cpu >= 0 ? " on cpu " : "",
+			o->cpu >= 0 ? o->cpu : 0);
 	for (size_t i = 0; i < o->nrates; i++)
 		fprintf(stderr, "%s%u", i ? ", " : " ", o->rates[i]);
 	fprintf(stderr, " kHz\nsettle step: plan: %zu ordered pairs x %" PRIu64 " = %zu measured steps"
@@ -309,6 +329,26 @@ static int pin_self(int cpu)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The probe kind in the probe's configuration.  The memory-bound kind comes
+ * with `settle probe cpu --kind memory` (user/probe.c); until this build has
+ * it, asking for it is an error that says what to do instead.
+ */
+static int probe_kind(const struct step_opts *o, struct probe_config *pc)
+{
+	(void)pc;
+	if (o->probe != STEP_PROBE_CPU_MEMORY)
+		return 0;
+#ifdef PROBE_KIND_MEMORY
+	pc->kind = PROBE_KIND_MEMORY;
+	return 0;
+#else
+	p_err("--probe cpu-memory: the memory-bound CPU probe (settle probe cpu --kind memory) is not in this build of settle yet%s; use --probe cpu (sees EMC changes only through cache misses) or --no-probe",
+	      o->domain == TRACE_DOMAIN_EMC ? " (it is --domain emc's default)" : "");
+	return -1;
+#endif
 }
 
 /* Runs the plan; returns -1 only if the trace could not be written. */
@@ -362,7 +402,8 @@ int cmd_step(int argc, char **argv)
 {
 	struct step_opts o;
 	struct step_plan plan = { 0 };
-	struct settle_version ver;
+	struct settle_devs devs = { 0 };
+	const struct settle_device_info *dev = NULL;
 	struct run r = { .fd = -1 };
 	struct probe_stats pst = { 0 };
 	struct trace_meta meta;
@@ -380,16 +421,36 @@ int cmd_step(int argc, char **argv)
 	if (!o.seed_set)
 		o.seed = default_seed();
 	r.o = &o;
+	r.dev = o.cpu < 0 ? 0 : (uint32_t)o.cpu;
+	if (!o.no_probe && probe_kind(&o, &(struct probe_config){ 0 }))
+		return 1;
 
-	/* Everything is checked before /dev/settle is opened. */
+	/*
+	 * Everything is checked before the first step: only that makes
+	 * /dev/settle change anything.  Opening it answers the device list.
+	 */
 	if (step_check_system("/sys", &o, &ctl_cpu, &cur_khz, err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;
 	}
+	if (trace_output_check(o.out, o.force, err, sizeof(err))) {
+		p_err("%s", err);
+		return 1;
+	}
+	r.fd = open_settle(&devs);
+	if (r.fd < 0)
+		goto out;
+	if (o.domain != TRACE_DOMAIN_CPU) {
+		if (step_check_device(&devs, &o, &dev, &cur_khz, err, sizeof(err))) {
+			p_err("%s", err);
+			goto out;
+		}
+		r.dev = dev->dev;
+	}
 	if (step_plan_build(o.rates, o.nrates, o.count, o.warmup, cur_khz, &plan,
 			    err, sizeof(err))) {
 		p_err("%s", err);
-		return 1;
+		goto out;
 	}
 	est_ns = step_plan_estimate_ns(&plan, &o);
 	cap_ns = o.duration_cap_s * NS_PER_S;
@@ -399,16 +460,11 @@ int cmd_step(int argc, char **argv)
 		      plan.n, (double)est_ns / NS_PER_S, o.duration_cap_s);
 		goto out;
 	}
-	if (trace_output_check(o.out, o.force, err, sizeof(err))) {
-		p_err("%s", err);
-		goto out;
-	}
-	r.fd = open_settle(&ver);
-	if (r.fd < 0)
-		goto out;
-	print_plan(&o, &plan, ctl_cpu, est_ns);
+	print_plan(&o, &plan, dev ? dev->name : NULL, ctl_cpu, est_ns);
 
-	r.rec = recorder_open(true, o.verbose);
+	/* Every domain: what the stepped device's transitions cause elsewhere
+	 * (an EMC change inside a CPU transition) is part of the answer. */
+	r.rec = recorder_open(true, o.verbose, NULL);
 	if (!r.rec || pin_self(ctl_cpu))
 		goto out;
 	if (uname(&uts)) {
@@ -425,8 +481,12 @@ int cmd_step(int argc, char **argv)
 		p_err("%s", err);
 		goto out;
 	}
-	if (write_campaign(&r, &ver))
+	if (write_campaign(&r, &devs.ver))
 		goto out;
+	if (devs_write_trace(r.w, &devs, mono_ns())) {
+		p_err("%s", trace_writer_error(r.w));
+		goto out;
+	}
 
 	/*
 	 * Signals go to this thread only: the probe thread inherits the
@@ -453,6 +513,8 @@ int cmd_step(int argc, char **argv)
 			.want_fifo = true,
 		};
 
+		if (probe_kind(&o, &pc))
+			goto out;
 		ret = probe_start(&pc, &r.probe, err, sizeof(err));
 		if (ret) {
 			p_err("starting the probe on cpu %d failed: %s (--no-probe runs without it)",
@@ -524,5 +586,6 @@ out:
 	}
 	recorder_free(r.rec);
 	step_plan_free(&plan);
+	devs_free(&devs);
 	return rc;
 }

@@ -21,8 +21,20 @@
 
 extern const char step_usage[];
 
+/* The throughput probe run during the steps (--probe). */
+enum step_probe {
+	STEP_PROBE_NONE,	/* --no-probe, --probe none */
+	STEP_PROBE_CPU,		/* the CPU chain probe (settle probe cpu) */
+	STEP_PROBE_CPU_MEMORY,	/* memory-bound (settle probe cpu --kind memory) */
+};
+const char *step_probe_name(enum step_probe p);
+
 struct step_opts {
-	int cpu;			/* measured CPU */
+	int domain;			/* enum settle_domain stepped */
+	const char *device;		/* --device (gpu, emc); NULL: the first */
+	enum step_probe probe;
+	int cpu;			/* domain cpu: stepped and probed; else
+					 * the probe's CPU, -1 without a probe */
 	uint32_t rates[STEP_MAX_RATES];	/* kHz, distinct, in the given order */
 	size_t nrates;
 	uint64_t count;			/* steps per ordered pair */
@@ -34,7 +46,7 @@ struct step_opts {
 	bool seed_set;
 	uint64_t bin_us;		/* probe bin width */
 	uint64_t duration_cap_s;	/* refuse longer plans, stop at it */
-	bool no_probe;
+	bool no_probe;			/* probe == STEP_PROBE_NONE */
 	bool force;
 	bool verbose;
 	const char *out;
@@ -97,9 +109,21 @@ int cpulist_parse(const char *s, bool *online, int max, int *count);
  * Checks the measured CPU and the rates against sysfs: CPU online, at
  * least one other online CPU (returned in *ctl_cpu, for the controller),
  * every rate in scaling_available_frequencies.  *cur_khz gets
- * scaling_cur_freq, 0 if unreadable.
+ * scaling_cur_freq, 0 if unreadable.  Domains gpu and emc: only the probe
+ * CPU (if any) and the controller's; step_check_device() checks the rest.
  */
 int step_check_system(const char *root, const struct step_opts *o,
 		      int *ctl_cpu, uint32_t *cur_khz, char *err, size_t errlen);
+
+struct settle_devs;
+struct settle_device_info;
+/*
+ * Domains gpu and emc: the device to step (--device, else the domain's
+ * first) from settle.ko's list, steppable, with every rate in its table.
+ * *dev gets it, *cur_khz its current rate.
+ */
+int step_check_device(const struct settle_devs *devs, const struct step_opts *o,
+		      const struct settle_device_info **dev, uint32_t *cur_khz,
+		      char *err, size_t errlen);
 
 #endif /* SETTLE_STEP_H */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "devices.h"
 #include "step.h"
 #include "trace.h"
 #include "util.h"
@@ -22,34 +23,49 @@
 #define STEP_MAX_COUNT		1000000
 
 const char step_usage[] =
-"Usage: settle step --cpu N --rates A,B[,C...] --count N [--domain cpu]\n"
+"Usage: settle step [--domain cpu] --cpu N --rates A,B[,C...] --count N\n"
+"       settle step --domain gpu|emc [--device NAME] --rates A,B[,C...]\n"
+"                   --count N [--probe KIND --cpu N]\n"
 "                   [--gap-ms G | --random-gap LO:HI] [--warmup W] [--seed S]\n"
 "                   [-o DIR] [--force] [--no-probe] [--bin-us U]\n"
 "                   [--duration-cap S] [-v]\n"
 "\n"
-"Actively time DVFS transitions: step one CPU's frequency between the given\n"
-"rates through settle.ko (/dev/settle) and record everything into one CTF\n"
-"trace (read it with `settle report DIR`).  Every ordered pair of rates (both\n"
-"directions) is stepped --count times.  For each step the kernel takes the\n"
-"exact request time just before calling the cpufreq driver and the time the\n"
-"call returned (the stall); the BPF recorder captures settle.ko's events\n"
-"(request, driver entry/exit, effective change seen by the frequency\n"
-"readout, limits, policy); a throughput probe pinned on the measured CPU\n"
-"records the work it got done per bin, so the report can tell when the\n"
-"workload saw the new rate.  Times are CLOCK_MONOTONIC ns, rates kHz.\n"
+"Actively time DVFS transitions: step one device's rate between the given\n"
+"rates through settle.ko (/dev/settle, SETTLE_IOC_STEP) and record\n"
+"everything into one CTF trace (read it with `settle report DIR`).  The\n"
+"device is a CPU's cpufreq policy (--domain cpu, the default), the GPU or\n"
+"the memory clock EMC.  Every ordered pair of rates (both directions) is\n"
+"stepped --count times.  For each step the kernel takes the exact request\n"
+"time just before calling the driver and the time the call returned (the\n"
+"stall); the BPF recorder captures settle.ko's events (request, driver\n"
+"entry/exit, effective change seen by the rate readout, limits, policy)\n"
+"and the trace starts with settle.ko's devices and rate tables; a\n"
+"throughput probe pinned on a CPU records the work it got done per bin,\n"
+"so the report can tell when the workload saw the new rate.  Times are\n"
+"CLOCK_MONOTONIC ns, rates kHz.\n"
 "\n"
 "Needs root (CAP_SYS_ADMIN for /dev/settle, CAP_BPF+CAP_PERFMON for the\n"
 "recorder), settle.ko loaded, tracefs, and at least 2 online CPUs: the\n"
 "controller runs on another CPU than the measured one.  While it runs,\n"
-"settle.ko switches the CPU's policy to the userspace governor with open\n"
-"limits; closing /dev/settle (however settle step ends) restores it.\n"
+"settle.ko switches the device to manual control (a CPU policy to the\n"
+"userspace governor with open limits, a devfreq device's bounds, a clock's\n"
+"rate range); closing /dev/settle (however settle step ends) restores it.\n"
+"A settle.ko older than this settle (API 1) is refused: reload it.\n"
 "\n"
 "Options:\n"
-"  -D, --domain cpu         DVFS domain (default cpu; gpu and emc are not\n"
-"                           implemented yet)\n"
-"  -c, --cpu N              CPU to step and probe (required; online)\n"
-"  -r, --rates A,B,...      2..32 distinct rates in kHz, each one of the CPU's\n"
-"                           scaling_available_frequencies (required)\n"
+"  -D, --domain D           clock domain: cpu (default), gpu or emc\n"
+"  -c, --cpu N              domain cpu: the CPU to step and probe (required;\n"
+"                           online); gpu, emc: the CPU the probe runs on\n"
+"                           (required with a probe)\n"
+"      --device NAME        gpu, emc: the device to step, as `settle devices`\n"
+"                           lists it (default: the domain's first)\n"
+"  -r, --rates A,B,...      2..32 distinct rates in kHz (required): each one\n"
+"                           of the CPU's scaling_available_frequencies, or\n"
+"                           of the device's rate table (`settle devices`)\n"
+"      --probe KIND         cpu: the CPU chain probe (default for cpu);\n"
+"                           cpu-memory: a memory-bound CPU probe, which sees\n"
+"                           the EMC rate (default for emc; `settle probe cpu\n"
+"                           --kind memory`); none (default for gpu)\n"
 "  -n, --count N            measured steps per ordered pair, 1..1000000\n"
 "                           (required)\n"
 "  -g, --gap-ms G           time from one step's request to the next, ms\n"
@@ -64,7 +80,7 @@ const char step_usage[] =
 "  -o, --output DIR         trace directory (default settle-step)\n"
 "  -f, --force              reuse a non-empty DIR, replacing settle's files\n"
 "      --no-probe           no throughput probe (stall and effective change\n"
-"                           only)\n"
+"                           only): --probe none\n"
 "      --bin-us U           probe throughput bin width, us (1..1000,\n"
 "                           default 10)\n"
 "      --duration-cap S     refuse plans estimated longer than S seconds and\n"
@@ -87,10 +103,39 @@ const char step_usage[] =
 "\n"
 "Examples:\n"
 "  settle step --cpu 2 --rates 729600,1420800,2201600 --count 100\n"
+"  settle step --domain gpu --rates 306000,612000,918000 --count 50\n"
+"  settle step --domain emc --rates 665600,3199000 --count 50 --cpu 3\n"
 "  settle step -c 1 -r 1000000,2000000 -n 500 --random-gap 20:80 --seed 7 -o run2\n"
 "  settle report settle-step\n";
 
-enum { OPT_NO_PROBE = 256, OPT_BIN_US, OPT_DURATION_CAP };
+enum { OPT_NO_PROBE = 256, OPT_BIN_US, OPT_DURATION_CAP, OPT_DEVICE, OPT_PROBE };
+
+const char *step_probe_name(enum step_probe p)
+{
+	switch (p) {
+	case STEP_PROBE_CPU:
+		return "cpu";
+	case STEP_PROBE_CPU_MEMORY:
+		return "cpu-memory";
+	default:
+		return "none";
+	}
+}
+
+static int parse_probe(const char *arg, enum step_probe *p)
+{
+	if (!strcmp(arg, "cpu"))
+		*p = STEP_PROBE_CPU;
+	else if (!strcmp(arg, "cpu-memory"))
+		*p = STEP_PROBE_CPU_MEMORY;
+	else if (!strcmp(arg, "none"))
+		*p = STEP_PROBE_NONE;
+	else {
+		p_err("--probe: unknown kind '%s' (cpu, cpu-memory, none)", arg);
+		return -1;
+	}
+	return 0;
+}
 
 static int parse_rates(const char *arg, struct step_opts *o)
 {
@@ -170,13 +215,15 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
+		{ "probe", required_argument, NULL, OPT_PROBE },
+		{ "device", required_argument, NULL, OPT_DEVICE },
 		{ "bin-us", required_argument, NULL, OPT_BIN_US },
 		{ "duration-cap", required_argument, NULL, OPT_DURATION_CAP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool have_gap = false, have_cpu = false;
+	bool have_gap = false, have_cpu = false, have_probe = false;
 	uint64_t v;
 	int c;
 
@@ -184,20 +231,16 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 		.gap_min_ms = STEP_DEFAULT_GAP_MS, .gap_max_ms = STEP_DEFAULT_GAP_MS,
 		.warmup = STEP_DEFAULT_WARMUP, .bin_us = STEP_DEFAULT_BIN_US,
 		.duration_cap_s = STEP_DEFAULT_CAP_S, .out = STEP_DEFAULT_OUT,
-		.cpu = -1,
+		.cpu = -1, .domain = TRACE_DOMAIN_CPU,
 	};
 	opt_reset();
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "D:c:r:n:g:R:w:s:o:fvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'D':
-			if (!strcmp(optarg, "gpu") || !strcmp(optarg, "emc")) {
-				p_err("--domain %s: gpu and emc are not implemented yet (only cpu)",
-				      optarg);
-				return -1;
-			}
-			if (strcmp(optarg, "cpu")) {
-				p_err("--domain: unknown domain '%s' (supported: cpu)", optarg);
+			o->domain = trace_domain_parse(optarg);
+			if (o->domain < 0) {
+				p_err("--domain: unknown domain '%s' (cpu, gpu, emc)", optarg);
 				return -1;
 			}
 			break;
@@ -254,7 +297,25 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 			o->force = true;
 			break;
 		case OPT_NO_PROBE:
-			o->no_probe = true;
+		case OPT_PROBE: {
+			enum step_probe p = STEP_PROBE_NONE;
+
+			if (c == OPT_PROBE && parse_probe(optarg, &p))
+				return -1;
+			if (have_probe && p != o->probe) {
+				p_err("--probe/--no-probe given twice with different kinds");
+				return -1;
+			}
+			o->probe = p;
+			have_probe = true;
+			break;
+		}
+		case OPT_DEVICE:
+			if (!*optarg) {
+				p_err("--device: empty name");
+				return -1;
+			}
+			o->device = optarg;
 			break;
 		case OPT_BIN_US:
 			if (parse_u64("--bin-us", optarg, 1, 1000, &o->bin_us))
@@ -277,12 +338,29 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 	}
 	if (extra_args(argc, argv, "step"))
 		return -1;
-	if (!have_cpu) {
-		p_err("--cpu is required: the CPU to step and probe");
+	if (!have_probe)
+		o->probe = o->domain == TRACE_DOMAIN_CPU ? STEP_PROBE_CPU :
+			   o->domain == TRACE_DOMAIN_EMC ? STEP_PROBE_CPU_MEMORY :
+			   STEP_PROBE_NONE;
+	o->no_probe = o->probe == STEP_PROBE_NONE;
+	if (o->domain == TRACE_DOMAIN_CPU) {
+		if (o->device) {
+			p_err("--device is for --domain gpu and emc; a CPU is chosen with --cpu");
+			return -1;
+		}
+		if (!have_cpu) {
+			p_err("--cpu is required: the CPU to step and probe");
+			return -1;
+		}
+	} else if (!o->no_probe && !have_cpu) {
+		p_err("--probe %s needs --cpu N: the CPU it runs on (or --no-probe)",
+		      step_probe_name(o->probe));
 		return -1;
 	}
 	if (!o->nrates) {
-		p_err("--rates is required: two or more rates in kHz (see the CPU's scaling_available_frequencies)");
+		p_err("--rates is required: two or more rates in kHz (see %s)",
+		      o->domain == TRACE_DOMAIN_CPU ? "the CPU's scaling_available_frequencies" :
+		      "`settle devices`");
 		return -1;
 	}
 	if (!o->count) {
@@ -515,7 +593,19 @@ int step_check_system(const char *root, const struct step_opts *o,
 		goto fail;
 	}
 	buf[strcspn(buf, "\n")] = '\0';
-	if (!online[o->cpu]) {
+	/* gpu, emc without a probe: the controller may run anywhere. */
+	if (o->cpu < 0 && o->domain != TRACE_DOMAIN_CPU) {
+		for (int c = 0; c < STEP_MAX_CPUS && *ctl_cpu < 0; c++)
+			if (online[c])
+				*ctl_cpu = c;
+		free(online);
+		if (*ctl_cpu < 0) {
+			set_err(err, errlen, "no online CPU in '%s'", path);
+			return -1;
+		}
+		return 0;
+	}
+	if (o->cpu < 0 || o->cpu >= STEP_MAX_CPUS || !online[o->cpu]) {
 		set_err(err, errlen, "cpu %d is not online (online: %s)", o->cpu, buf);
 		goto fail;
 	}
@@ -527,6 +617,11 @@ int step_check_system(const char *root, const struct step_opts *o,
 			"needs at least 2 online CPUs: the controller must run on a CPU other than the measured cpu %d (online: %s)",
 			o->cpu, buf);
 		goto fail;
+	}
+	/* gpu, emc: their rates are settle.ko's (step_check_device()). */
+	if (o->domain != TRACE_DOMAIN_CPU) {
+		free(online);
+		return 0;
 	}
 
 	snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%d/cpufreq/scaling_available_frequencies",
@@ -583,4 +678,45 @@ int step_check_system(const char *root, const struct step_opts *o,
 fail:
 	free(online);
 	return -1;
+}
+
+int step_check_device(const struct settle_devs *devs, const struct step_opts *o,
+		      const struct settle_device_info **dev, uint32_t *cur_khz,
+		      char *err, size_t errlen)
+{
+	const char *dom = trace_domain_name((uint32_t)o->domain);
+	const struct settle_device_info *d = devs_find(devs, o->domain, o->device);
+
+	*dev = NULL;
+	*cur_khz = 0;
+	if (!d) {
+		if (o->device)
+			set_err(err, errlen, "settle.ko has no %s device '%s' (see `settle devices`)",
+				dom, o->device);
+		else
+			set_err(err, errlen, "settle.ko drives no %s device on this machine (see `settle devices`)",
+				dom);
+		return -1;
+	}
+	if (!(d->flags & SETTLE_DEV_STEPPABLE)) {
+		set_err(err, errlen, "%s device '%s' is observed only: settle.ko cannot step it",
+			dom, d->name);
+		return -1;
+	}
+	for (size_t i = 0; i < o->nrates; i++) {
+		char list[1024];
+		size_t len = 0;
+
+		if (devs_has_rate(d, o->rates[i]))
+			continue;
+		for (uint32_t j = 0; j < d->nrates && len < sizeof(list) - 16; j++)
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u",
+						j ? " " : "", d->rates_khz[j]);
+		set_err(err, errlen, "rate %u kHz is not in %s device '%s''s table (kHz: %s)",
+			o->rates[i], dom, d->name, len ? list : "empty");
+		return -1;
+	}
+	*dev = d;
+	*cur_khz = d->cur_khz;
+	return 0;
 }

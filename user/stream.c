@@ -98,7 +98,7 @@ static void drain(struct stream *s, struct sbuf *b, bool flush)
 		 * window's end */
 		if (!flush && end_ns(b) < t + p.post_to_ns + 2ULL * b->bin_ns)
 			break;
-		if (x->cpu != b->cpu)
+		if (x->dom == TRACE_DOMAIN_CPU && x->dev != b->cpu)
 			x->flags |= XF_PROBE_OTHER_CPU;
 		sg = view(b);
 		analysis_probe_one(a, i, &sg);
@@ -185,13 +185,14 @@ static int assign(struct stream *s)
 
 	for (size_t i = 0; i < a->nx; i++) {
 		struct xition *x = &a->x[i];
-		struct sbuf *b = buf_of(s, x->cpu, false);
+		struct sbuf *b = x->dom == TRACE_DOMAIN_CPU ? buf_of(s, x->dev, false) : NULL;
 
 		if (!s->nb) {
 			x->flags |= XF_NO_PROBE;
 			continue;
 		}
-		if (!b && s->nb == 1)
+		/* GPU and EMC: a probe on any CPU sees them (as analysis_finish()). */
+		if (!b && (s->nb == 1 || x->dom != TRACE_DOMAIN_CPU))
 			b = &s->b[0];
 		if (!b) {
 			x->flags |= XF_PROBE_NO_DATA;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * settle trace format v1: a CTF 1.8 directory (see
+ * settle trace format v2: a CTF 1.8 directory (see
  * Documentation/trace-format.rst).  The event table below is the single
  * source for the TSDL metadata the writer emits and for the layouts the
- * reader decodes.
+ * reader decodes.  The reader also reads v1 traces: it maps their CPU-only
+ * events onto the domain-neutral v2 ones (trace_event_normalize()), so
+ * everything after the reader sees one model.
  */
 #ifndef SETTLE_TRACE_H
 #define SETTLE_TRACE_H
@@ -12,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TRACE_VERSION		1
+#define TRACE_VERSION		2
+/* The oldest version the reader still reads. */
+#define TRACE_VERSION_MIN	1
 #define TRACE_MAGIC		0xC1FC1FC1U
 #define TRACE_METADATA_FILE	"metadata"
 #define TRACE_STREAM_FILE	"stream_0"
@@ -31,28 +35,49 @@
 #define TRACE_PKT_MAX_BYTES	(64U * 1024)
 /* Readers accept larger packets (future writers) but not absurd ones. */
 #define TRACE_PKT_LIMIT_BYTES	(16U * 1024 * 1024)
-/* The widest event, probe_bins: 4 fields + TRACE_PROBE_BINS_PER_EVENT. */
+/*
+ * The widest events, probe_bins and device_rates: 4 fields + 16 values.
+ */
 #define TRACE_MAX_FIELDS	20
-/* Fixed-length text fields (the governor name), NUL-padded. */
-#define TRACE_TEXT_BYTES	16
+/*
+ * Fixed-length text fields, NUL-padded: each declares its own length (the
+ * governor 16 bytes, a device name 32), at most TRACE_TEXT_MAX_BYTES.
+ */
+#define TRACE_TEXT_MAX_BYTES	32
+#define TRACE_GOVERNOR_BYTES	16
+#define TRACE_NAME_BYTES	32
 #define TRACE_PROBE_BINS_PER_EVENT 16
+#define TRACE_RATES_PER_EVENT	16
 #define TRACE_MAX_EVENT_IDS	256
 
-/* Event ids are stable: never renumber, only add. */
+/*
+ * Event ids are stable: never renumber, only add.  Ids 1, 2, 5, 6, 7 and 8
+ * are v1's CPU-only events: v2 writers no longer write them, the reader
+ * still decodes them and hands them on as their v2 counterparts.
+ */
 enum trace_event_id {
-	TEV_CPUFREQ_PRE = 1,
-	TEV_CPUFREQ_POST = 2,
-	TEV_CPU_FREQUENCY = 3,
+	TEV_CPUFREQ_PRE = 1,	/* v1 -> driver_entry */
+	TEV_CPUFREQ_POST = 2,	/* v1 -> driver_exit */
+	TEV_CPU_FREQUENCY = 3,	/* fallback (power:cpu_frequency), CPU only */
 	TEV_LOST = 4,
-	TEV_CPU_REQUEST = 5,
-	TEV_CPU_EFFECTIVE = 6,
-	TEV_CPU_LIMITS = 7,
-	TEV_CPU_POLICY = 8,
+	TEV_CPU_REQUEST = 5,	/* v1 -> request */
+	TEV_CPU_EFFECTIVE = 6,	/* v1 -> effective */
+	TEV_CPU_LIMITS = 7,	/* v1 -> limits */
+	TEV_CPU_POLICY = 8,	/* v1 -> policy */
 	TEV_STEP = 9,
 	TEV_PROBE_INFO = 10,
 	TEV_PROBE_BINS = 11,
 	TEV_CAMPAIGN = 12,
 	TEV_PROBE_SAMPLES = 13,
+	/* v2: every clock domain, each event with its domain and device */
+	TEV_REQUEST = 14,
+	TEV_DRIVER_ENTRY = 15,
+	TEV_DRIVER_EXIT = 16,
+	TEV_EFFECTIVE = 17,
+	TEV_LIMITS = 18,
+	TEV_POLICY = 19,
+	TEV_DEVICE = 20,	/* header: one per device, from SETTLE_IOC_DEVICE */
+	TEV_DEVICE_RATES = 21,	/* header: a device's rate table, in chunks */
 	/*
 	 * The writer's own bookkeeping, numbered apart from the data events
 	 * above so that those can grow without colliding with it.
@@ -60,18 +85,44 @@ enum trace_event_id {
 	TEV_TRUNCATED = 100,
 };
 
+/* Clock domains (enum settle_domain in kmod/uapi/settle.h). */
+enum { TRACE_DOMAIN_CPU = 0, TRACE_DOMAIN_GPU = 1, TRACE_DOMAIN_EMC = 2,
+       TRACE_DOMAINS };
+/* "cpu", "gpu", "emc"; NULL for an unknown domain. */
+const char *trace_domain_name(uint32_t domain);
+/* The domain named `name`, or -1. */
+int trace_domain_parse(const char *name);
+
 /* Field indexes into trace_event.f[] for each event type. */
-enum { CF_ID, CF_TS_NS, CF_CPU, CF_OLD_KHZ, CF_NEW_KHZ };	/* cpufreq_pre/post */
 enum { FQ_CPU, FQ_KHZ };					/* cpu_frequency */
 enum { LOST_COUNT, LOST_TOTAL };				/* lost */
-enum { RQ_ID, RQ_TS_NS, RQ_CPU, RQ_FROM_KHZ, RQ_TO_KHZ, RQ_SOURCE };	/* cpu_request */
-enum { EF_ID, EF_TS_NS, EF_PREV_TS_NS, EF_CPU, EF_KHZ, EF_COST_NS,	/* cpu_effective */
-       EF_SAMPLES, EF_READER, EF_STATUS };
-enum { LM_TS_NS, LM_CPU, LM_MIN_KHZ, LM_MAX_KHZ, LM_CUR_KHZ };	/* cpu_limits */
-enum { PO_TS_NS, PO_CPU, PO_ACTION, PO_MIN_KHZ, PO_MAX_KHZ,	/* cpu_policy */
-       PO_GOVERNOR };	/* text: trace_event.text, f[] unused */
-enum { ST_ID, ST_T_REQUEST_NS, ST_T_EXIT_NS, ST_CPU, ST_FROM_KHZ,	/* step */
-       ST_TO_KHZ, ST_CUR_KHZ, ST_SEQ, ST_FLAGS, ST_ERR };
+/* v2 */
+enum { RQ_ID, RQ_TS_NS, RQ_PARENT_ID, RQ_DOMAIN, RQ_DEV,	/* request */
+       RQ_FROM_KHZ, RQ_TO_KHZ, RQ_SOURCE };
+enum { DR_ID, DR_TS_NS, DR_DOMAIN, DR_DEV, DR_OLD_KHZ,		/* driver_entry/exit */
+       DR_NEW_KHZ };
+enum { EF_ID, EF_TS_NS, EF_PREV_TS_NS, EF_DOMAIN, EF_DEV,	/* effective */
+       EF_KHZ, EF_COST_NS, EF_SAMPLES, EF_READER, EF_STATUS };
+enum { LM_TS_NS, LM_DOMAIN, LM_DEV, LM_MIN_KHZ, LM_MAX_KHZ,	/* limits */
+       LM_CUR_KHZ };
+enum { PO_TS_NS, PO_DOMAIN, PO_DEV, PO_ACTION, PO_MIN_KHZ,	/* policy */
+       PO_MAX_KHZ, PO_GOVERNOR };	/* text: trace_event.text, f[] unused */
+enum { DV_DOMAIN, DV_DEV, DV_BACKEND, DV_READER, DV_FLAGS,	/* device */
+       DV_CUR_KHZ, DV_NRATES, DV_NAME };	/* name: trace_event.text */
+enum { DT_DOMAIN, DT_DEV, DT_FIRST, DT_N, DT_R0 };		/* device_rates: */
+							/* rate i is f[DT_R0 + i] */
+/* v1 only (ids 1, 2, 5-8): what the reader maps onto the events above */
+enum { CF_ID, CF_TS_NS, CF_CPU, CF_OLD_KHZ, CF_NEW_KHZ };	/* cpufreq_pre/post */
+enum { RQ1_ID, RQ1_TS_NS, RQ1_CPU, RQ1_FROM_KHZ, RQ1_TO_KHZ,	/* cpu_request */
+       RQ1_SOURCE };
+enum { EF1_ID, EF1_TS_NS, EF1_PREV_TS_NS, EF1_CPU, EF1_KHZ,	/* cpu_effective */
+       EF1_COST_NS, EF1_SAMPLES, EF1_READER, EF1_STATUS };
+enum { LM1_TS_NS, LM1_CPU, LM1_MIN_KHZ, LM1_MAX_KHZ, LM1_CUR_KHZ };	/* cpu_limits */
+enum { PO1_TS_NS, PO1_CPU, PO1_ACTION, PO1_MIN_KHZ, PO1_MAX_KHZ,	/* cpu_policy */
+       PO1_GOVERNOR };
+/* step; domain and dev appended in v2 (a v1 step is domain cpu, dev cpu) */
+enum { ST_ID, ST_T_REQUEST_NS, ST_T_EXIT_NS, ST_CPU, ST_FROM_KHZ,
+       ST_TO_KHZ, ST_CUR_KHZ, ST_SEQ, ST_FLAGS, ST_ERR, ST_DOMAIN, ST_DEV };
 enum { PI_SAMPLES, PI_CPU, PI_BIN_NS, PI_ITERS_PER_SAMPLE,		/* probe_info */
        PI_PERIOD_P50_NS, PI_PERIOD_P99_NS, PI_PERIOD_MAX_NS,
        PI_DROPPED_BINS, PI_FIFO, PI_MLOCKED };
@@ -81,7 +132,8 @@ enum { PB_T0_NS, PB_CPU, PB_BIN_NS, PB_N, PB_W0 };		/* probe_bins: */
 #define TRACE_PROBE_SAMPLES_PER_EVENT 8
 enum { PS_CPU, PS_N, PS_END0, PS_DUR0 = PS_END0 + TRACE_PROBE_SAMPLES_PER_EVENT };
 enum { CA_SEED, CA_CPU, CA_COUNT, CA_GAP_MIN_US, CA_GAP_MAX_US,	/* campaign */
-       CA_READER, CA_SAMPLE_PERIOD_NS, CA_KPROBES, CA_WARMUP };
+       CA_READER, CA_SAMPLE_PERIOD_NS, CA_KPROBES, CA_WARMUP,
+       CA_DOMAIN, CA_DEV };	/* v2 */
 enum { TR_EVENTS, TR_ERR };					/* truncated */
 
 /* step.flags */
@@ -93,7 +145,13 @@ enum { TR_EVENTS, TR_ERR };					/* truncated */
 struct trace_field_desc {
 	const char *name;
 	unsigned int bytes;	/* 4 or 8, unsigned little-endian; text: */
-	bool text;		/* TRACE_TEXT_BYTES of NUL-padded text */
+	bool text;		/* `bytes` (<= TRACE_TEXT_MAX_BYTES) of NUL-padded text */
+	/*
+	 * The format version that appended the field (0: 1).  A trace of an
+	 * older version has no such field; the reader leaves it 0 and
+	 * trace_event_normalize() fills in what it meant.
+	 */
+	unsigned int since;
 };
 
 struct trace_event_desc {
@@ -101,18 +159,40 @@ struct trace_event_desc {
 	const char *name;
 	unsigned int nfields;
 	const struct trace_field_desc *fields;
+	/* Last format version whose writers write it (0: still written). */
+	unsigned int until;
 };
 
 const struct trace_event_desc *trace_event_desc(uint32_t id);
+/* Whether writers of format `version` write (and declare) it. */
+bool trace_event_in_version(const struct trace_event_desc *d, int version);
+/* The payload a current writer writes. */
 unsigned int trace_event_payload_bytes(const struct trace_event_desc *d);
+/* The payload a writer of format `version` wrote: readers need this much. */
+unsigned int trace_event_payload_bytes_v(const struct trace_event_desc *d,
+					 int version);
+/*
+ * Event ids a trace of `version` must declare: a v2 trace without them was
+ * not written by a settle of that version (or lost part of its metadata).
+ * Returns how many, ids in `ids` (at most TRACE_MAX_EVENT_IDS).
+ */
+size_t trace_required_ids(int version, uint32_t *ids);
 
 struct trace_event {
 	const struct trace_event_desc *desc;
 	uint64_t ts_ns;		/* CTF event timestamp, CLOCK_MONOTONIC */
 	uint64_t f[TRACE_MAX_FIELDS];	/* integers; a text field's slot is 0 */
 	/* The event's text field (at most one per event), NUL-terminated. */
-	char text[TRACE_TEXT_BYTES + 1];
+	char text[TRACE_TEXT_MAX_BYTES + 1];
 };
+
+/*
+ * Rewrites a v1 CPU-only event (cpufreq_pre/post, cpu_request,
+ * cpu_effective, cpu_limits, cpu_policy) as its v2 counterpart with domain
+ * cpu and dev the policy CPU, and fills in the fields v2 appended to step
+ * and campaign.  `version` is the trace's.  Other events stay as they are.
+ */
+void trace_event_normalize(struct trace_event *ev, int version);
 
 struct trace_meta {
 	const char *hostname;
@@ -126,6 +206,11 @@ struct trace_meta {
 
 /* TSDL metadata for `m`; malloc'd, NUL-terminated. */
 char *trace_metadata_text(const struct trace_meta *m);
+/*
+ * The same for an older format `version` (its events and fields only): for
+ * tests and fuzz seeds, which must keep producing what old writers wrote.
+ */
+char *trace_metadata_text_v(const struct trace_meta *m, int version);
 
 struct trace_writer;
 
@@ -139,12 +224,16 @@ int trace_output_check(const char *dir, bool force, char *err, size_t errlen);
 struct trace_writer *trace_writer_open(const char *dir,
 				       const struct trace_meta *m, bool force,
 				       char *err, size_t errlen);
+/* A writer of an older format `version` (tests, fuzz seeds). */
+struct trace_writer *trace_writer_open_v(const char *dir,
+					 const struct trace_meta *m, bool force,
+					 int version, char *err, size_t errlen);
 /* `f` holds the event's fields in table order. */
 int trace_writer_add(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 		     const uint64_t *f);
 /*
  * Same, for an event with a text field: `text` (NULL for empty) is cut to
- * TRACE_TEXT_BYTES and NUL-padded; its slot in `f` is ignored.
+ * the field's length and NUL-padded; its slot in `f` is ignored.
  */
 int trace_writer_add_text(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 			  const uint64_t *f, const char *text);
@@ -159,8 +248,15 @@ struct settle_rec;
  * event; unknown types and records shorter than their type fail.
  */
 int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len);
-/* The same for a cpufreq_pre/post or cpu_frequency record. */
+/* The same for a driver_entry/exit or cpu_frequency record. */
 int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r);
+struct settle_device_info;
+/*
+ * The header events of one device: `device`, then its rate table in
+ * device_rates chunks of TRACE_RATES_PER_EVENT.
+ */
+int trace_writer_device(struct trace_writer *w, uint64_t ts_ns,
+			const struct settle_device_info *d);
 /* Writes the pending packet, if any, with one write(). */
 int trace_writer_flush(struct trace_writer *w);
 /*

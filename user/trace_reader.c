@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Reader for settle's own CTF traces.  It does not parse general TSDL: it
- * trusts the layout of trace format v1 and checks the metadata only for what
- * tells it whether that trust is justified (CTF 1.8 text, our version, the
- * declared event ids).  Every length read from the stream is checked
+ * trusts the layouts of trace formats v1 and v2 and checks the metadata only
+ * for what tells it whether that trust is justified (CTF 1.8 text, a version
+ * it knows, the declared event ids).  v1 events are handed on as their v2
+ * counterparts (trace_event_normalize()).  Every length read from the stream is checked
  * against the buffer before use; damaged input is an error, never a crash.
  */
 #include <ctype.h>
@@ -160,9 +161,10 @@ int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
 			(size_t)(at - t), val);
 		goto out;
 	}
-	if (v != TRACE_VERSION) {
-		set_err(err, errlen, "offset %zu: settle_trace_version %lu is not supported (this settle reads version %d)",
-			(size_t)(at - t), v, TRACE_VERSION);
+	if (v < TRACE_VERSION_MIN || v > TRACE_VERSION) {
+		set_err(err, errlen, "offset %zu: settle_trace_version %lu is not supported (this settle reads versions %d to %d%s)",
+			(size_t)(at - t), v, TRACE_VERSION_MIN, TRACE_VERSION,
+			v > TRACE_VERSION ? "; a newer settle wrote it" : "");
 		goto out;
 	}
 	ti->version = (int)v;
@@ -190,6 +192,18 @@ int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
 			goto out;
 		}
 		ti->declared[v] = true;
+	}
+	{
+		uint32_t req[TRACE_MAX_EVENT_IDS];
+		size_t nreq = trace_required_ids(ti->version, req);
+
+		for (size_t i = 0; i < nreq; i++) {
+			if (ti->declared[req[i]])
+				continue;
+			set_err(err, errlen, "settle_trace_version %d traces declare event '%s' (id %u), this one does not: metadata damaged, or not written by settle",
+				ti->version, trace_event_desc(req[i])->name, req[i]);
+			goto out;
+		}
 	}
 	ret = 0;
 out:
@@ -240,9 +254,9 @@ static int walk_packet(const uint8_t *p, size_t off, size_t cbytes,
 		d = trace_event_desc(id);
 		q = p + pos + TRACE_EV_HDR_BYTES;
 		pos += TRACE_EV_HDR_BYTES + plen;
-		if (d && plen < trace_event_payload_bytes(d)) {
+		if (d && plen < trace_event_payload_bytes_v(d, ti->version)) {
 			set_err(err, errlen, "event at offset %zu: %s payload is %u bytes, expected at least %u",
-				at, d->name, plen, trace_event_payload_bytes(d));
+				at, d->name, plen, trace_event_payload_bytes_v(d, ti->version));
 			return -1;
 		}
 		if (!cb_pass)
@@ -258,12 +272,16 @@ static int walk_packet(const uint8_t *p, size_t off, size_t cbytes,
 		for (unsigned int i = 0; i < d->nfields; i++) {
 			const struct trace_field_desc *fd = &d->fields[i];
 
-			if (fd->text)	/* ev.text[TRACE_TEXT_BYTES] stays NUL */
+			/* Appended after this trace's version: not there. */
+			if ((int)fd->since > ti->version)
+				continue;
+			if (fd->text)	/* ev.text[fd->bytes] stays NUL */
 				memcpy(ev.text, q, fd->bytes);
 			else
 				ev.f[i] = fd->bytes == 8 ? get_le64(q) : get_le32(q);
 			q += fd->bytes;
 		}
+		trace_event_normalize(&ev, ti->version);
 		res->events++;
 		if (d->id == TEV_TRUNCATED && !res->truncated) {
 			res->truncated = true;

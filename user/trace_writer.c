@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <inttypes.h>
 #include <linux/types.h>
+#include "../kmod/uapi/settle.h"
 #include "record.h"
 #include "trace.h"
 #include "util.h"
@@ -36,6 +37,7 @@ struct trace_writer {
 	uint64_t lost_total;
 	uint64_t events;
 	uint64_t written;		/* bytes of whole packets in the stream */
+	int version;			/* TRACE_VERSION but in tests */
 	bool reserved;			/* TRACE_RESERVE_FILE exists */
 	bool failed;
 	char err[SETTLE_ERR_LEN];
@@ -193,10 +195,22 @@ struct trace_writer *trace_writer_open(const char *dir,
 				       const struct trace_meta *m, bool force,
 				       char *err, size_t errlen)
 {
+	return trace_writer_open_v(dir, m, force, TRACE_VERSION, err, errlen);
+}
+
+struct trace_writer *trace_writer_open_v(const char *dir,
+					 const struct trace_meta *m, bool force,
+					 int version, char *err, size_t errlen)
+{
 	struct trace_writer *w;
 	char *meta = NULL;
 	int fd = -1, ret;
 
+	if (version < TRACE_VERSION_MIN || version > TRACE_VERSION) {
+		set_err(err, errlen, "cannot write trace format v%d (this settle writes v%d to v%d)",
+			version, TRACE_VERSION_MIN, TRACE_VERSION);
+		return NULL;
+	}
 	if (prepare_dir(dir, force, false, err, errlen))
 		return NULL;
 	w = calloc(1, sizeof(*w));
@@ -205,12 +219,13 @@ struct trace_writer *trace_writer_open(const char *dir,
 		goto fail;
 	}
 	w->fd = -1;
+	w->version = version;
 	w->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w->dirfd < 0) {
 		set_err(err, errlen, "cannot open '%s': %s", dir, strerror(errno));
 		goto fail;
 	}
-	meta = trace_metadata_text(m);
+	meta = trace_metadata_text_v(m, version);
 	if (!meta) {
 		set_err(err, errlen, "cannot build trace metadata: out of memory");
 		goto fail;
@@ -362,7 +377,10 @@ int trace_writer_add_text(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 		return -1;
 	if (!d)
 		return fail(w, EINVAL, "unknown trace event id %u", id);
-	plen = trace_event_payload_bytes(d);
+	if (!trace_event_in_version(d, w->version))
+		return fail(w, EINVAL, "trace event %s is not part of trace format v%d",
+			    d->name, w->version);
+	plen = trace_event_payload_bytes_v(d, w->version);
 	if (w->fill + TRACE_EV_HDR_BYTES + plen > TRACE_PKT_MAX_BYTES &&
 	    write_packet(w))
 		return -1;
@@ -384,6 +402,8 @@ int trace_writer_add_text(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 	put_le32(p + TRACE_EV_SIZE, plen);
 	p += TRACE_EV_HDR_BYTES;
 	for (unsigned int i = 0; i < d->nfields; i++) {
+		if ((int)d->fields[i].since > w->version)
+			continue;
 		if (d->fields[i].text) {
 			/* strncpy semantics on purpose: NUL-padded, not terminated. */
 			size_t n = text ? strnlen(text, d->fields[i].bytes) : 0;
@@ -403,18 +423,20 @@ int trace_writer_add_text(struct trace_writer *w, uint32_t id, uint64_t ts_ns,
 	return 0;
 }
 
-_Static_assert(SETTLE_GOVERNOR_BYTES == TRACE_TEXT_BYTES,
-	       "cpu_policy.governor is copied whole into the trace");
+_Static_assert(SETTLE_GOVERNOR_BYTES == TRACE_GOVERNOR_BYTES,
+	       "policy.governor is copied whole into the trace");
+_Static_assert(SETTLE_NAME_LEN == TRACE_NAME_BYTES,
+	       "device.name is copied whole into the trace");
 
 /* Bytes each record type must have; the BPF side writes exactly these. */
 static const size_t rec_bytes[SETTLE_REC_TYPES] = {
-	[SETTLE_REC_CPUFREQ_PRE] = sizeof(struct settle_rec),
-	[SETTLE_REC_CPUFREQ_POST] = sizeof(struct settle_rec),
 	[SETTLE_REC_CPU_FREQUENCY] = sizeof(struct settle_rec),
-	[SETTLE_REC_CPU_REQUEST] = sizeof(struct settle_rec_request),
-	[SETTLE_REC_CPU_EFFECTIVE] = sizeof(struct settle_rec_effective),
-	[SETTLE_REC_CPU_LIMITS] = sizeof(struct settle_rec_limits),
-	[SETTLE_REC_CPU_POLICY] = sizeof(struct settle_rec_policy),
+	[SETTLE_REC_LIMITS] = sizeof(struct settle_rec_limits),
+	[SETTLE_REC_POLICY] = sizeof(struct settle_rec_policy),
+	[SETTLE_REC_REQUEST] = sizeof(struct settle_rec_request),
+	[SETTLE_REC_DRIVER_ENTRY] = sizeof(struct settle_rec),
+	[SETTLE_REC_DRIVER_EXIT] = sizeof(struct settle_rec),
+	[SETTLE_REC_EFFECTIVE] = sizeof(struct settle_rec_effective),
 };
 
 int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len)
@@ -431,74 +453,80 @@ int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len)
 			    h->type, len, rec_bytes[h->type]);
 
 	switch (h->type) {
-	case SETTLE_REC_CPUFREQ_PRE:
-	case SETTLE_REC_CPUFREQ_POST: {
+	case SETTLE_REC_DRIVER_ENTRY:
+	case SETTLE_REC_DRIVER_EXIT: {
 		const struct settle_rec *r = rec;
 
-		f[CF_ID] = r->id;
-		f[CF_TS_NS] = r->ts_ns;
-		f[CF_CPU] = r->cpu;
-		f[CF_OLD_KHZ] = r->old_khz;
-		f[CF_NEW_KHZ] = r->new_khz;
-		return trace_writer_add(w, r->type == SETTLE_REC_CPUFREQ_PRE ?
-					TEV_CPUFREQ_PRE : TEV_CPUFREQ_POST,
+		f[DR_ID] = r->id;
+		f[DR_TS_NS] = r->ts_ns;
+		f[DR_DOMAIN] = r->domain;
+		f[DR_DEV] = r->dev;
+		f[DR_OLD_KHZ] = r->old_khz;
+		f[DR_NEW_KHZ] = r->new_khz;
+		return trace_writer_add(w, r->type == SETTLE_REC_DRIVER_ENTRY ?
+					TEV_DRIVER_ENTRY : TEV_DRIVER_EXIT,
 					r->ts_ns, f);
 	}
 	case SETTLE_REC_CPU_FREQUENCY: {
 		const struct settle_rec *r = rec;
 
-		f[FQ_CPU] = r->cpu;
+		f[FQ_CPU] = r->dev;
 		f[FQ_KHZ] = r->new_khz;
 		return trace_writer_add(w, TEV_CPU_FREQUENCY, r->ts_ns, f);
 	}
-	case SETTLE_REC_CPU_REQUEST: {
+	case SETTLE_REC_REQUEST: {
 		const struct settle_rec_request *r = rec;
 
 		f[RQ_ID] = r->id;
 		f[RQ_TS_NS] = r->ts_ns;
-		f[RQ_CPU] = r->cpu;
+		f[RQ_PARENT_ID] = r->parent_id;
+		f[RQ_DOMAIN] = r->domain;
+		f[RQ_DEV] = r->dev;
 		f[RQ_FROM_KHZ] = r->from_khz;
 		f[RQ_TO_KHZ] = r->to_khz;
 		f[RQ_SOURCE] = r->source;
-		return trace_writer_add(w, TEV_CPU_REQUEST, r->ts_ns, f);
+		return trace_writer_add(w, TEV_REQUEST, r->ts_ns, f);
 	}
-	case SETTLE_REC_CPU_EFFECTIVE: {
+	case SETTLE_REC_EFFECTIVE: {
 		const struct settle_rec_effective *r = rec;
 
 		f[EF_ID] = r->id;
 		f[EF_TS_NS] = r->ts_ns;
 		f[EF_PREV_TS_NS] = r->prev_ts_ns;
-		f[EF_CPU] = r->cpu;
+		f[EF_DOMAIN] = r->domain;
+		f[EF_DEV] = r->dev;
 		f[EF_KHZ] = r->khz;
 		f[EF_COST_NS] = r->cost_ns;
 		f[EF_SAMPLES] = r->samples;
 		f[EF_READER] = r->reader;
 		f[EF_STATUS] = r->status;
-		return trace_writer_add(w, TEV_CPU_EFFECTIVE, r->ts_ns, f);
+		return trace_writer_add(w, TEV_EFFECTIVE, r->ts_ns, f);
 	}
-	case SETTLE_REC_CPU_LIMITS: {
+	case SETTLE_REC_LIMITS: {
 		const struct settle_rec_limits *r = rec;
 
 		f[LM_TS_NS] = r->ts_ns;
-		f[LM_CPU] = r->cpu;
+		f[LM_DOMAIN] = r->domain;
+		f[LM_DEV] = r->dev;
 		f[LM_MIN_KHZ] = r->min_khz;
 		f[LM_MAX_KHZ] = r->max_khz;
 		f[LM_CUR_KHZ] = r->cur_khz;
-		return trace_writer_add(w, TEV_CPU_LIMITS, r->ts_ns, f);
+		return trace_writer_add(w, TEV_LIMITS, r->ts_ns, f);
 	}
-	default: {	/* SETTLE_REC_CPU_POLICY: the table admits nothing else */
+	default: {	/* SETTLE_REC_POLICY: the table admits nothing else */
 		const struct settle_rec_policy *r = rec;
-		char gov[TRACE_TEXT_BYTES + 1];
+		char gov[TRACE_GOVERNOR_BYTES + 1];
 
 		/* The kernel terminates it, but never trust a fixed array. */
-		memcpy(gov, r->governor, TRACE_TEXT_BYTES);
-		gov[TRACE_TEXT_BYTES] = '\0';
+		memcpy(gov, r->governor, TRACE_GOVERNOR_BYTES);
+		gov[TRACE_GOVERNOR_BYTES] = '\0';
 		f[PO_TS_NS] = r->ts_ns;
-		f[PO_CPU] = r->cpu;
+		f[PO_DOMAIN] = r->domain;
+		f[PO_DEV] = r->dev;
 		f[PO_ACTION] = r->action;
 		f[PO_MIN_KHZ] = r->min_khz;
 		f[PO_MAX_KHZ] = r->max_khz;
-		return trace_writer_add_text(w, TEV_CPU_POLICY, r->ts_ns, f, gov);
+		return trace_writer_add_text(w, TEV_POLICY, r->ts_ns, f, gov);
 	}
 	}
 }
@@ -506,6 +534,42 @@ int trace_writer_add_raw(struct trace_writer *w, const void *rec, size_t len)
 int trace_writer_add_rec(struct trace_writer *w, const struct settle_rec *r)
 {
 	return trace_writer_add_raw(w, r, sizeof(*r));
+}
+
+int trace_writer_device(struct trace_writer *w, uint64_t ts_ns,
+			const struct settle_device_info *d)
+{
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+	char name[TRACE_NAME_BYTES + 1];
+	uint32_t n = d->nrates > SETTLE_MAX_RATES ? SETTLE_MAX_RATES : d->nrates;
+
+	/* The kernel terminates it, but never trust a fixed array. */
+	memcpy(name, d->name, TRACE_NAME_BYTES);
+	name[TRACE_NAME_BYTES] = '\0';
+	f[DV_DOMAIN] = d->domain;
+	f[DV_DEV] = d->dev;
+	f[DV_BACKEND] = d->backend;
+	f[DV_READER] = d->reader;
+	f[DV_FLAGS] = d->flags;
+	f[DV_CUR_KHZ] = d->cur_khz;
+	f[DV_NRATES] = n;
+	if (trace_writer_add_text(w, TEV_DEVICE, ts_ns, f, name))
+		return -1;
+	for (uint32_t first = 0; first < n; first += TRACE_RATES_PER_EVENT) {
+		uint32_t k = n - first < TRACE_RATES_PER_EVENT ? n - first :
+			     TRACE_RATES_PER_EVENT;
+
+		memset(f, 0, sizeof(f));
+		f[DT_DOMAIN] = d->domain;
+		f[DT_DEV] = d->dev;
+		f[DT_FIRST] = first;
+		f[DT_N] = k;
+		for (uint32_t i = 0; i < k; i++)
+			f[DT_R0 + i] = d->rates_khz[first + i];
+		if (trace_writer_add(w, TEV_DEVICE_RATES, ts_ns, f))
+			return -1;
+	}
+	return 0;
 }
 
 int trace_writer_lost(struct trace_writer *w, uint64_t ts_ns, uint64_t total)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifndef SETTLE_VERSION
@@ -42,6 +43,12 @@ void set_err(char *err, size_t len, const char *fmt, ...)
  */
 int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	      uint64_t *out);
+
+/*
+ * A CSV field: as is, or quoted (RFC 4180) when it holds a comma, a quote
+ * or a line break.  Device names come from drivers: never trust them plain.
+ */
+void csv_str(FILE *f, const char *s);
 
 /*
  * Make *arr hold at least `need` elements of `elem` bytes, doubling from 64;

@@ -137,23 +137,23 @@ int main(int argc, char **argv)
 		}
 		bins_until(next, cur, to, tc, h0, h1);
 		memset(f, 0, sizeof(f));
-		f[RQ_ID] = id, f[RQ_TS_NS] = t, f[RQ_CPU] = 1;
+		f[RQ_ID] = id, f[RQ_TS_NS] = t, f[RQ_DEV] = 1;
 		f[RQ_FROM_KHZ] = cur, f[RQ_TO_KHZ] = to;
-		add(TEV_CPU_REQUEST, t, f);
+		add(TEV_REQUEST, t, f);
 		memset(f, 0, sizeof(f));
-		f[CF_ID] = id, f[CF_TS_NS] = pre, f[CF_CPU] = 1;
-		f[CF_OLD_KHZ] = cur, f[CF_NEW_KHZ] = to;
-		add(TEV_CPUFREQ_PRE, pre, f);
-		f[CF_TS_NS] = pre + drv;
-		add(TEV_CPUFREQ_POST, pre + drv, f);
+		f[DR_ID] = id, f[DR_TS_NS] = pre, f[DR_DEV] = 1;
+		f[DR_OLD_KHZ] = cur, f[DR_NEW_KHZ] = to;
+		add(TEV_DRIVER_ENTRY, pre, f);
+		f[DR_TS_NS] = pre + drv;
+		add(TEV_DRIVER_EXIT, pre + drv, f);
 		memset(f, 0, sizeof(f));
 		f[EF_ID] = id, f[EF_TS_NS] = eff, f[EF_PREV_TS_NS] = eff - 20000;
-		f[EF_CPU] = 1, f[EF_KHZ] = to, f[EF_COST_NS] = 300, f[EF_SAMPLES] = 50;
+		f[EF_DEV] = 1, f[EF_KHZ] = to, f[EF_COST_NS] = 300, f[EF_SAMPLES] = 50;
 		f[EF_READER] = 2, f[EF_STATUS] = 0;
-		add(TEV_CPU_EFFECTIVE, eff, f);
+		add(TEV_EFFECTIVE, eff, f);
 		memset(f, 0, sizeof(f));
 		f[ST_ID] = id, f[ST_T_REQUEST_NS] = t, f[ST_T_EXIT_NS] = pre + drv + 1000;
-		f[ST_CPU] = 1, f[ST_FROM_KHZ] = cur, f[ST_TO_KHZ] = to, f[ST_CUR_KHZ] = to;
+		f[ST_CPU] = 1, f[ST_DEV] = 1, f[ST_FROM_KHZ] = cur, f[ST_TO_KHZ] = to, f[ST_CUR_KHZ] = to;
 		f[ST_SEQ] = (uint32_t)i, f[ST_FLAGS] = i == 0 ? TRACE_STEP_WARMUP : 0;
 		add(TEV_STEP, pre + drv + 1000, f);
 		if (unexplained && i == 2 * n / 3) {
@@ -162,15 +162,15 @@ int main(int argc, char **argv)
 			uint64_t tl = t + 30 * MS;
 
 			memset(f, 0, sizeof(f));
-			f[LM_TS_NS] = tl, f[LM_CPU] = 1, f[LM_MIN_KHZ] = 115200;
+			f[LM_TS_NS] = tl, f[LM_DEV] = 1, f[LM_MIN_KHZ] = 115200;
 			f[LM_MAX_KHZ] = 1728000, f[LM_CUR_KHZ] = to;
-			add(TEV_CPU_LIMITS, tl, f);
+			add(TEV_LIMITS, tl, f);
 			memset(f, 0, sizeof(f));
-			f[CF_ID] = 900000 + i, f[CF_TS_NS] = tl + 1000, f[CF_CPU] = 1;
-			f[CF_OLD_KHZ] = to, f[CF_NEW_KHZ] = to;
-			add(TEV_CPUFREQ_PRE, tl + 1000, f);
-			f[CF_TS_NS] = tl + 30000;
-			add(TEV_CPUFREQ_POST, tl + 30000, f);
+			f[DR_ID] = 900000 + i, f[DR_TS_NS] = tl + 1000, f[DR_DEV] = 1;
+			f[DR_OLD_KHZ] = to, f[DR_NEW_KHZ] = to;
+			add(TEV_DRIVER_ENTRY, tl + 1000, f);
+			f[DR_TS_NS] = tl + 30000;
+			add(TEV_DRIVER_EXIT, tl + 30000, f);
 			fprintf(stderr, "limits %" PRIu64 "\nunrequested_transition %" PRIu64 "\n",
 				tl, tl + 1000);
 		}

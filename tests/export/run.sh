@@ -31,11 +31,13 @@ p = pd.read_csv(d + "/p.csv")
 cols = ("domain,device,id,from_khz,to_khz,direction,warmup,t_request_ns,request_source,"
         "driver_call_ns,request_to_exit_ns,t_effective_ns,effective_settle_ns,"
         "effective_bound_ns,t_throughput_ns,throughput_settle_ns,detection_bound_ns,"
-        "noise_floor_ns,workload_stall_ns,workload_stall_noise_ns,flags").split(",")
+        "noise_floor_ns,workload_stall_ns,workload_stall_noise_ns,flags,parent_id").split(",")
 assert list(x.columns) == cols, list(x.columns)
 assert len(x) == n, len(x)
+assert (x.domain == "cpu").all() and (x.device == "cpu1").all(), set(x.device)
+assert x.parent_id.isna().all()     # no cross-domain link in this trace
 for c in cols:
-    if c not in ("domain", "device", "direction", "flags"):
+    if c not in ("domain", "device", "direction", "flags", "parent_id"):
         assert x[c].dtype.kind == "i", (c, x[c].dtype)   # every number parsed, none missing
 m = x.merge(t, on="t_request_ns", suffixes=("", "_truth"))
 assert len(m) == n
@@ -92,8 +94,10 @@ lt = pd.read_csv(d + "/lt.csv")
 lj = json.load(open(d + "/lt.json"))
 rep = json.load(open(d + "/report.json"))
 cols = ["domain", "from_khz", "to_khz", "direction", "n"]
+cols_end = ["device"]
 for m in ("request_to_effective", "request_to_throughput", "workload_stall", "driver_call"):
     cols += [m + "_n", m + "_p50_us", m + "_p95_us", m + "_p99_us"]
+cols += cols_end
 assert list(lt.columns) == cols, list(lt.columns)
 assert lj["schema"] == "settle-latency-table" and lj["version"] == 1
 pairs = {(g["domain"], g["from_khz"], g["to_khz"]): g for g in rep["pairs"]}

@@ -91,8 +91,35 @@ void collected_free(struct collected *c)
 	c->n = 0;
 }
 
+/* v1's cpufreq_pre/post ids name the v2 driver_entry/exit of a CPU. */
+static uint32_t driver_id(uint32_t id)
+{
+	return id == TEV_CPUFREQ_PRE ? TEV_DRIVER_ENTRY :
+	       id == TEV_CPUFREQ_POST ? TEV_DRIVER_EXIT : id;
+}
+
+void add_drv(struct trace_writer *w, uint32_t id, uint64_t xid, uint64_t ts,
+	     uint32_t dom, uint32_t dev, uint32_t old_khz, uint32_t new_khz)
+{
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+
+	f[DR_ID] = xid;
+	f[DR_TS_NS] = ts;
+	f[DR_DOMAIN] = dom;
+	f[DR_DEV] = dev;
+	f[DR_OLD_KHZ] = old_khz;
+	f[DR_NEW_KHZ] = new_khz;
+	assert_int_equal(trace_writer_add(w, driver_id(id), ts, f), 0);
+}
+
 void add_cf(struct trace_writer *w, uint32_t id, uint64_t xid, uint64_t ts,
 	    uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
+{
+	add_drv(w, id, xid, ts, TRACE_DOMAIN_CPU, cpu, old_khz, new_khz);
+}
+
+void add_cf1(struct trace_writer *w, uint32_t id, uint64_t xid, uint64_t ts,
+	     uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
 {
 	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
 
@@ -146,12 +173,19 @@ void quiet_stderr(bool on)
 void feed_cf(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
 	     uint32_t cpu, uint32_t old_khz, uint32_t new_khz)
 {
-	struct trace_event ev = { .desc = trace_event_desc(id), .ts_ns = ts };
+	feed_drv(a, id, xid, ts, TRACE_DOMAIN_CPU, cpu, old_khz, new_khz);
+}
 
-	ev.f[CF_ID] = xid;
-	ev.f[CF_TS_NS] = ts;
-	ev.f[CF_CPU] = cpu;
-	ev.f[CF_OLD_KHZ] = old_khz;
-	ev.f[CF_NEW_KHZ] = new_khz;
+void feed_drv(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
+	      uint32_t dom, uint32_t dev, uint32_t old_khz, uint32_t new_khz)
+{
+	struct trace_event ev = { .desc = trace_event_desc(driver_id(id)), .ts_ns = ts };
+
+	ev.f[DR_ID] = xid;
+	ev.f[DR_TS_NS] = ts;
+	ev.f[DR_DOMAIN] = dom;
+	ev.f[DR_DEV] = dev;
+	ev.f[DR_OLD_KHZ] = old_khz;
+	ev.f[DR_NEW_KHZ] = new_khz;
 	assert_int_equal(analysis_add(&ev, a), 0);
 }

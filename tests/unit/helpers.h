@@ -36,15 +36,26 @@ struct collected {
 int collect_cb(const struct trace_event *ev, void *ctx);
 void collected_free(struct collected *c);
 
-/* Events for writing: cpufreq pre/post shortcuts. */
+/*
+ * Events for writing: driver entry/exit shortcuts.  `id` is the event id:
+ * TEV_DRIVER_ENTRY/EXIT, or v1's TEV_CPUFREQ_PRE/POST meaning the same.
+ * add_cf() is a CPU's; add_cf1() writes the v1 events themselves (a writer
+ * opened for format v1).
+ */
 void add_cf(struct trace_writer *w, uint32_t id, uint64_t xid, uint64_t ts,
 	    uint32_t cpu, uint32_t old_khz, uint32_t new_khz);
+void add_drv(struct trace_writer *w, uint32_t id, uint64_t xid, uint64_t ts,
+	     uint32_t dom, uint32_t dev, uint32_t old_khz, uint32_t new_khz);
+void add_cf1(struct trace_writer *w, uint32_t id, uint64_t xid, uint64_t ts,
+	     uint32_t cpu, uint32_t old_khz, uint32_t new_khz);
 void add_fq(struct trace_writer *w, uint64_t ts, uint32_t cpu, uint32_t khz);
 
 struct analysis;
 /* A cpufreq_pre/post straight into analysis_add(). */
 void feed_cf(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
 	     uint32_t cpu, uint32_t old_khz, uint32_t new_khz);
+void feed_drv(struct analysis *a, uint32_t id, uint64_t xid, uint64_t ts,
+	      uint32_t dom, uint32_t dev, uint32_t old_khz, uint32_t new_khz);
 
 /* report_run() into a string; *rc gets its return value. */
 char *report_capture(const char *dir, const struct report_opts *o, int *rc);

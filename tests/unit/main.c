@@ -15,6 +15,7 @@ int run_gpuprobe_tests(void) __attribute__((weak));
 int run_pbwriter_tests(void) __attribute__((weak));
 int run_insight_tests(void) __attribute__((weak));
 int run_probe_mem_tests(void) __attribute__((weak));
+int run_domain_tests(void) __attribute__((weak));
 
 int main(void)
 {
@@ -23,7 +24,7 @@ int main(void)
 		run_damage_tests, run_fuzzfound_tests,
 		run_gpuprobe_tests,
 		run_pbwriter_tests, run_insight_tests,
-		run_probe_mem_tests,
+		run_probe_mem_tests, run_domain_tests,
 	};
 	int failed = 0;
 

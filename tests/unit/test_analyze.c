@@ -166,13 +166,19 @@ static void test_fallback(void **state)
 	assert_int_equal(a.nx, 3);
 	for (size_t i = 0; i < a.nx; i++)
 		assert_false(a.x[i].has_stall);
-	assert_int_equal(a.ng, 2);
+	/* Grouped per device: cpu0 1000->2000, cpu0 2000->1000, cpu1 2000->1000. */
+	assert_int_equal(a.ng, 3);
+	assert_string_equal(a.g[0].device, "cpu0");
 	assert_int_equal(a.g[0].from_khz, 1000);
 	assert_int_equal(a.g[0].to_khz, 2000);
 	assert_int_equal(a.g[0].n, 1);
+	assert_string_equal(a.g[1].device, "cpu0");
 	assert_int_equal(a.g[1].from_khz, 2000);
-	assert_int_equal(a.g[1].n, 2);
+	assert_int_equal(a.g[1].n, 1);
 	assert_false(a.g[1].has_stall);
+	assert_string_equal(a.g[2].device, "cpu1");
+	assert_int_equal(a.g[2].from_khz, 2000);
+	assert_int_equal(a.g[2].n, 1);
 	analysis_free(&a);
 }
 
@@ -212,7 +218,7 @@ static void test_report_json(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
-		"{\"trace_version\":1,\"source\":\"settle.ko\",\"lost_events\":5,"
+		"{\"trace_version\":2,\"source\":\"settle.ko\",\"lost_events\":5,"
 		"\"events\":9,\"partial\":false,\"stall_available\":true,"
 		"\"unpaired_pre\":1,\"unpaired_post\":1,\"inconsistent_pairs\":0,"
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
@@ -224,7 +230,9 @@ static void test_report_json(void **state)
 		"\"workload_stall_noise_us\":null,\"request_to_exit_us\":null,"
 		"\"effective_settle_us\":null,\"throughput_settle_us\":null,"
 		"\"detection_bound_us\":null,\"effective_bound_us\":null,\"noise_floor_us\":null,"
-		"\"flags\":[\"no_request\",\"no_effective\",\"no_probe\"]}],"
+		"\"flags\":[\"no_request\",\"no_effective\",\"no_probe\"],"
+		"\"device\":\"cpu0\",\"dev\":0}],"
+		"\"links\":[],\"links_unmatched\":{\"cpu\":0,\"gpu\":0,\"emc\":0},"
 		"\"matrix\":[{\"domain\":\"cpu\",\"rates_khz\":[614400,1728000],"
 		"\"effective_settle_p50_us\":[[null,null],[null,null]],"
 		"\"throughput_settle_p50_us\":[[null,null],[null,null]],"
@@ -257,10 +265,10 @@ static void test_report_json(void **state)
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
 		"domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,t_throughput_ns,"
-		"workload_stall_ns\n"
-		"cpu,614400,1728000,1000,10000,,,\n"
-		"cpu,614400,1728000,20000,30500,,,\n"
-		"cpu,614400,1728000,70000,20000,,,\n");
+		"workload_stall_ns,device,parent_id\n"
+		"cpu,614400,1728000,1000,10000,,,,cpu0,\n"
+		"cpu,614400,1728000,20000,30500,,,,cpu0,\n"
+		"cpu,614400,1728000,70000,20000,,,,cpu0,\n");
 	free(out);
 
 	o = (struct report_opts){ .csv = true };
@@ -268,7 +276,7 @@ static void test_report_json(void **state)
 	assert_non_null(strstr(out,
 		"domain,from_khz,to_khz,direction,n,stall_p50_us,stall_p95_us,stall_p99_us,stall_max_us,"));
 	assert_non_null(strstr(out, "\ncpu,614400,1728000,up,3,20.000,20.000,20.000,30.500,,,,,,,,,,,,,,,,0,"
-			       "no_request;no_effective;no_probe,,,,,\n"));
+			       "no_request;no_effective;no_probe,,,,,,cpu0\n"));
 	free(out);
 
 	o = (struct report_opts){ 0 };
@@ -277,7 +285,7 @@ static void test_report_json(void **state)
 	assert_non_null(strstr(out, "1 unpaired PRE, 1 unpaired POST"));
 	assert_non_null(strstr(out, "lost 5"));
 	assert_non_null(strstr(out, "  driver call              20.000      20.000      20.000      n<1000      30.500  n=3"));
-	assert_non_null(strstr(out, "  request->exit                 -  (no settle:cpu_request events)"));
+	assert_non_null(strstr(out, "  request->exit                 -  (no settle:request events)"));
 	assert_non_null(strstr(out, "How to read this"));
 	free(out);
 	rm_rf(dir);
@@ -294,7 +302,7 @@ static void test_report_fallback(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
-		"{\"trace_version\":1,\"source\":\"fallback\",\"lost_events\":0,"
+		"{\"trace_version\":2,\"source\":\"fallback\",\"lost_events\":0,"
 		"\"events\":2,\"partial\":false,\"stall_available\":false,"
 		"\"unpaired_pre\":0,\"unpaired_post\":0,\"inconsistent_pairs\":0,"
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
@@ -304,7 +312,9 @@ static void test_report_fallback(void **state)
 		"\"workload_stall_us\":null,\"workload_stall_noise_us\":null,"
 		"\"request_to_exit_us\":null,\"effective_settle_us\":null,"
 		"\"throughput_settle_us\":null,\"detection_bound_us\":null,"
-		"\"effective_bound_us\":null,\"noise_floor_us\":null,\"flags\":[\"no_probe\"]}],"
+		"\"effective_bound_us\":null,\"noise_floor_us\":null,\"flags\":[\"no_probe\"],"
+		"\"device\":\"cpu0\",\"dev\":0}],"
+		"\"links\":[],\"links_unmatched\":{\"cpu\":0,\"gpu\":0,\"emc\":0},"
 		"\"matrix\":[{\"domain\":\"cpu\",\"rates_khz\":[1000,2000],"
 		"\"effective_settle_p50_us\":[[null,null],[null,null]],"
 		"\"throughput_settle_p50_us\":[[null,null],[null,null]],"
@@ -324,7 +334,8 @@ static void test_report_fallback(void **state)
 		"\"workload_stall_ns\":null,\"workload_stall_noise_ns\":null,\"request_source\":null,"
 		"\"request_to_exit_ns\":null,\"effective_status\":null,\"t_effective_ns\":null,"
 		"\"effective_bound_ns\":null,\"t_throughput_ns\":null,\"detection_bound_ns\":null,"
-		"\"noise_floor_ns\":null,\"flags\":[\"no_probe\"]}],\"failed_steps\":[]}\n");
+		"\"noise_floor_ns\":null,\"flags\":[\"no_probe\"],\"device\":\"cpu0\","
+		"\"parent_id\":null}],\"failed_steps\":[]}\n");
 	free(out);
 	o = (struct report_opts){ 0 };
 	out = report_capture(dir, &o, &rc);
@@ -404,25 +415,26 @@ static char *make_full_trace_h(bool hiccups)
 		uint64_t t = base + 30000000 + n * gap, id = n + 1;
 
 		memset(f, 0, sizeof(f));
-		f[RQ_ID] = id, f[RQ_TS_NS] = t, f[RQ_CPU] = 3;
+		f[RQ_ID] = id, f[RQ_TS_NS] = t, f[RQ_DEV] = 3;
 		f[RQ_FROM_KHZ] = khz[n], f[RQ_TO_KHZ] = khz[n + 1], f[RQ_SOURCE] = 0;
-		add_ev(w, TEV_CPU_REQUEST, t, f);
+		add_ev(w, TEV_REQUEST, t, f);
 		add_cf(w, TEV_CPUFREQ_PRE, id, t + 5000, 3, khz[n], khz[n + 1]);
 		add_cf(w, TEV_CPUFREQ_POST, id, t + 45000, 3, khz[n], khz[n + 1]);
 		memset(f, 0, sizeof(f));
 		f[EF_ID] = id, f[EF_TS_NS] = t + 1400000, f[EF_PREV_TS_NS] = t + 1380000;
-		f[EF_CPU] = 3, f[EF_KHZ] = khz[n + 1], f[EF_COST_NS] = 500;
+		f[EF_DEV] = 3, f[EF_KHZ] = khz[n + 1], f[EF_COST_NS] = 500;
 		f[EF_SAMPLES] = 70, f[EF_READER] = 2, f[EF_STATUS] = 0;
-		add_ev(w, TEV_CPU_EFFECTIVE, t + 1400000, f);
+		add_ev(w, TEV_EFFECTIVE, t + 1400000, f);
 		memset(f, 0, sizeof(f));
 		f[ST_ID] = id, f[ST_T_REQUEST_NS] = t, f[ST_T_EXIT_NS] = t + 46000;
-		f[ST_CPU] = 3, f[ST_FROM_KHZ] = khz[n], f[ST_TO_KHZ] = khz[n + 1];
+		f[ST_CPU] = 3, f[ST_DEV] = 3, f[ST_FROM_KHZ] = khz[n], f[ST_TO_KHZ] = khz[n + 1];
 		f[ST_CUR_KHZ] = khz[n + 1], f[ST_SEQ] = (uint32_t)n;
 		f[ST_FLAGS] = n == 0 ? TRACE_STEP_WARMUP : 0;
 		add_ev(w, TEV_STEP, t + 46000, f);
 	}
 	memset(f, 0, sizeof(f));
-	f[ST_T_REQUEST_NS] = base + 140000000, f[ST_CPU] = 3, f[ST_FROM_KHZ] = 729600;
+	f[ST_T_REQUEST_NS] = base + 140000000, f[ST_CPU] = 3, f[ST_DEV] = 3;
+	f[ST_FROM_KHZ] = 729600;
 	f[ST_TO_KHZ] = 729600, f[ST_SEQ] = 2, f[ST_ERR] = 114;	/* EALREADY */
 	add_ev(w, TEV_STEP, base + 140000000, f);
 	assert_int_equal(trace_writer_close(w), 0);
@@ -501,9 +513,11 @@ static void test_report_full(void **state)
 	o = (struct report_opts){ .csv = true, .transitions = true };
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
+	/* Today's columns in today's order, the new ones appended. */
 	assert_true(!strncmp(out, "domain,from_khz,to_khz,t_request_ns,stall_ns,t_effective_ns,"
-			     "t_throughput_ns,workload_stall_ns\ncpu,729600,1728000,1030000000,40000,"
-			     "1031400000,10315", 117));
+			     "t_throughput_ns,workload_stall_ns,device,parent_id\n"
+			     "cpu,729600,1728000,1030000000,40000,1031400000,10315", 134));
+	assert_non_null(strstr(out, ",cpu3,\n"));	/* device; no parent */
 	free(out);
 
 	o = (struct report_opts){ .json = true, .transitions = true };
@@ -515,7 +529,7 @@ static void test_report_full(void **state)
 	o = (struct report_opts){ 0 };
 	out = report_capture(dir, &o, &rc);
 	assert_non_null(strstr(out, "steps:    3 (1 warm-up, excluded; 1 failed)"));
-	assert_non_null(strstr(out, "cpu 729600 -> 1728000 kHz (up): n 0, 1 warm-up excluded"));
+	assert_non_null(strstr(out, "cpu cpu3 729600 -> 1728000 kHz (up): n 0, 1 warm-up excluded"));
 	free(out);
 	rm_rf(dir);
 	free(dir);

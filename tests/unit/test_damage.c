@@ -85,12 +85,12 @@ static uint64_t write_pairs(struct trace_writer *w, uint64_t n)
 	uint64_t f[TRACE_MAX_FIELDS] = { 0 }, i;
 
 	for (i = 0; i < n; i++) {
-		f[CF_ID] = i / 2 + 1;
-		f[CF_TS_NS] = 1000000 + i * 1000;
-		f[CF_OLD_KHZ] = 614400;
-		f[CF_NEW_KHZ] = 1728000;
-		if (trace_writer_add(w, i % 2 ? TEV_CPUFREQ_POST : TEV_CPUFREQ_PRE,
-				     f[CF_TS_NS], f))
+		f[DR_ID] = i / 2 + 1;
+		f[DR_TS_NS] = 1000000 + i * 1000;
+		f[DR_OLD_KHZ] = 614400;
+		f[DR_NEW_KHZ] = 1728000;
+		if (trace_writer_add(w, i % 2 ? TEV_DRIVER_EXIT : TEV_DRIVER_ENTRY,
+				     f[DR_TS_NS], f))
 			break;
 		if (i % 100 == 99 && trace_writer_flush(w))
 			return i + 1;
@@ -126,7 +126,7 @@ static void test_report_corrupt(void **state)
 	assert_int_equal(write_pairs(w, 500), 500);
 	assert_int_equal(trace_writer_close(w), 0);
 	buf = slurp(sp, &len);
-	off = (size_t)(2 * (TRACE_PKT_HDR_BYTES + 100 * 44));
+	off = (size_t)(2 * (TRACE_PKT_HDR_BYTES + 100 * 48));
 	assert_true(len > off);
 	assert_int_equal(get_le32(buf + off), TRACE_MAGIC);
 	put_le32(buf + off + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 3);	/* bad length */
@@ -140,7 +140,7 @@ static void test_report_corrupt(void **state)
 	assert_int_equal(res.partial_offset, off);
 	assert_int_equal(res.packets, 2);
 	assert_int_equal(c.n, 200);
-	snprintf(want, sizeof(want), "%s': event at offset %zu: cpufreq_pre payload is 3 bytes",
+	snprintf(want, sizeof(want), "%s': event at offset %zu: driver_entry payload is 3 bytes",
 		 sp, off + TRACE_PKT_HDR_BYTES);
 	must_contain(res.why, want);
 	collected_free(&c);
@@ -166,7 +166,7 @@ static void test_report_corrupt(void **state)
 	free(out);
 
 	/* The same damage in the first packet: nothing to report, an error. */
-	put_le32(buf + off + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 28);
+	put_le32(buf + off + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 32);
 	put_le32(buf + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 3);
 	spit(sp, buf, len);
 	o.json = false;
@@ -175,13 +175,13 @@ static void test_report_corrupt(void **state)
 	assert_int_equal(trace_read_dir(fx->dir, &ti, NULL, NULL, &res, err, sizeof(err)), -1);
 	quiet_stderr(false);
 	assert_int_equal(rc, 1);
-	snprintf(want, sizeof(want), "%s': event at offset %d: cpufreq_pre payload is 3 bytes",
+	snprintf(want, sizeof(want), "%s': event at offset %d: driver_entry payload is 3 bytes",
 		 sp, TRACE_PKT_HDR_BYTES);
 	must_contain(err, want);
 	free(out);
 
 	/* Cut mid-packet: the whole packets, "cut" in JSON. */
-	put_le32(buf + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 28);
+	put_le32(buf + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 32);
 	spit(sp, buf, off + 1000);
 	o.json = true;
 	quiet_stderr(true);
@@ -221,8 +221,8 @@ static uint64_t check_stopped(const char *dir, int err_no, uint64_t not_written)
 	assert_true(c.n >= 1);
 	n = c.n - 1;
 	for (uint64_t i = 0; i < n; i++) {
-		assert_int_equal(c.ev[i].desc->id, i % 2 ? TEV_CPUFREQ_POST : TEV_CPUFREQ_PRE);
-		assert_int_equal(c.ev[i].f[CF_ID], i / 2 + 1);
+		assert_int_equal(c.ev[i].desc->id, i % 2 ? TEV_DRIVER_EXIT : TEV_DRIVER_ENTRY);
+		assert_int_equal(c.ev[i].f[DR_ID], i / 2 + 1);
 	}
 	assert_int_equal(c.ev[n].desc->id, TEV_TRUNCATED);
 	assert_int_equal(c.ev[n].f[TR_ERR], err_no);
@@ -245,7 +245,7 @@ static void test_write_failure_marked(void **state)
 	must_contain(trace_writer_error(w), "No space left on device");
 	snprintf(want, sizeof(want), "the trace keeps its first %d bytes (whole packets),"
 		 " marked truncated; 100 events were not written",
-		 3 * (TRACE_PKT_HDR_BYTES + 100 * 44));
+		 3 * (TRACE_PKT_HDR_BYTES + 100 * 48));
 	must_contain(trace_writer_error(w), want);
 	assert_int_equal(trace_writer_add(w, TEV_LOST, 1, (uint64_t[TRACE_MAX_FIELDS]){ 0 }), -1);
 	{
@@ -264,7 +264,7 @@ static void test_write_failure_marked(void **state)
 	assert_int_equal(check_stopped(fx->dir, ENOSPC, 100), 300);
 	/* Half a packet was written and cut away again: whole packets + marker. */
 	assert_int_equal(stat(path_join(fx->dir, TRACE_STREAM_FILE), &st), 0);
-	assert_int_equal(st.st_size, 3 * (TRACE_PKT_HDR_BYTES + 100 * 44) +
+	assert_int_equal(st.st_size, 3 * (TRACE_PKT_HDR_BYTES + 100 * 48) +
 			 TRACE_PKT_HDR_BYTES + TRACE_EV_HDR_BYTES + 12);
 
 	quiet_stderr(true);
@@ -314,7 +314,7 @@ static void test_write_failure_unmarked(void **state)
 	struct trace_writer *w = open_writer(fx->dir);
 	struct trace_info ti;
 	char err[SETTLE_ERR_LEN];
-	size_t whole = 3 * (TRACE_PKT_HDR_BYTES + 100 * 44);
+	size_t whole = 3 * (TRACE_PKT_HDR_BYTES + 100 * 48);
 
 	inject_after = 3;
 	inject_marker_too = true;

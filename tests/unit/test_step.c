@@ -109,9 +109,18 @@ static void test_options_ok(void **state)
 static void test_options_bad(void **state)
 {
 	(void)state;
-	expect_parse_error("gpu and emc are not implemented yet", "--domain", "gpu", NULL);
-	expect_parse_error("gpu and emc are not implemented yet", "--domain", "emc", NULL);
 	expect_parse_error("unknown domain 'dsp'", "--domain", "dsp", NULL);
+	/* gpu, emc: a device of settle.ko's, the probe CPU only with a probe. */
+	expect_parse_error("--rates is required: two or more rates in kHz (see `settle devices`)",
+			   "--domain", "gpu", "--count", "1", NULL);
+	expect_parse_error("--probe cpu-memory needs --cpu N", "--domain", "emc",
+			   "--rates", "1,2", "--count", "1", NULL);
+	expect_parse_error("--probe cpu needs --cpu N", "--domain", "gpu", "--probe", "cpu",
+			   "--rates", "1,2", "--count", "1", NULL);
+	expect_parse_error("--device is for --domain gpu and emc", "--device", "emc", "-c", "1",
+			   "--rates", "1,2", "--count", "1", NULL);
+	expect_parse_error("--probe: unknown kind 'gpu'", "--probe", "gpu", NULL);
+	expect_parse_error("given twice with different kinds", "--probe", "cpu", "--no-probe", NULL);
 	expect_parse_error("--cpu is required", "--rates", "1,2", "--count", "1", NULL);
 	expect_parse_error("--rates is required", "--cpu", "1", "--count", "1", NULL);
 	expect_parse_error("--count is required", "--cpu", "1", "--rates", "1,2", NULL);

@@ -10,11 +10,23 @@
 
 /* Same derivation as user/record.c: from the structs the BPF code uses. */
 static const struct tp_field_req cf_req[] = {
-	FIELD(struct settle_tp_cpufreq, id),
-	FIELD(struct settle_tp_cpufreq, ts_ns),
-	FIELD(struct settle_tp_cpufreq, cpu),
-	FIELD(struct settle_tp_cpufreq, old_khz),
-	FIELD(struct settle_tp_cpufreq, new_khz),
+	FIELD(struct settle_tp_driver, id),
+	FIELD(struct settle_tp_driver, ts_ns),
+	FIELD(struct settle_tp_driver, dev),
+	FIELD(struct settle_tp_driver, domain),
+	FIELD(struct settle_tp_driver, old_khz),
+	FIELD(struct settle_tp_driver, new_khz),
+};
+
+static const struct tp_field_req rq_req[] = {
+	FIELD(struct settle_tp_request, id),
+	FIELD(struct settle_tp_request, ts_ns),
+	FIELD(struct settle_tp_request, parent_id),
+	FIELD(struct settle_tp_request, domain),
+	FIELD(struct settle_tp_request, dev),
+	FIELD(struct settle_tp_request, from_khz),
+	FIELD(struct settle_tp_request, to_khz),
+	FIELD(struct settle_tp_request, source),
 };
 
 static const struct tp_field_req fq_req[] = {
@@ -29,15 +41,41 @@ static const struct tp_field_req fq_req[] = {
 	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n" \
 	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
 
+/* What the kernel makes of kmod/settle_trace.h's settle_driver class. */
 static const char settle_fmt[] =
-	"name: cpufreq_pre\nID: 1502\n" COMMON
+	"name: driver_entry\nID: 1502\n" COMMON
+	"\tfield:u64 id;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 ts_ns;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:u32 domain;\toffset:24;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 dev;\toffset:28;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 old_khz;\toffset:32;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 new_khz;\toffset:36;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"id=%llu ts_ns=%llu domain=%u dev=%u old_khz=%u new_khz=%u\", REC->id, "
+	"REC->ts_ns, REC->domain, REC->dev, REC->old_khz, REC->new_khz\n";
+
+/* ... and of settle:request, whose parent_id moves everything after it. */
+static const char request_fmt[] =
+	"name: request\nID: 1501\n" COMMON
+	"\tfield:u64 id;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 ts_ns;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 parent_id;\toffset:24;\tsize:8;\tsigned:0;\n"
+	"\tfield:u32 domain;\toffset:32;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 dev;\toffset:36;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 from_khz;\toffset:40;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 to_khz;\toffset:44;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 source;\toffset:48;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"id=%llu\", REC->id\n";
+
+/* A settle.ko older than the domains: request without parent_id etc. */
+static const char request_v1_fmt[] =
+	"name: cpu_request\nID: 1501\n" COMMON
 	"\tfield:u64 id;\toffset:8;\tsize:8;\tsigned:0;\n"
 	"\tfield:u64 ts_ns;\toffset:16;\tsize:8;\tsigned:0;\n"
 	"\tfield:u32 cpu;\toffset:24;\tsize:4;\tsigned:0;\n"
-	"\tfield:u32 old_khz;\toffset:28;\tsize:4;\tsigned:0;\n"
-	"\tfield:u32 new_khz;\toffset:32;\tsize:4;\tsigned:0;\n\n"
-	"print fmt: \"id=%llu ts_ns=%llu cpu=%u old_khz=%u new_khz=%u\", REC->id, "
-	"REC->ts_ns, REC->cpu, REC->old_khz, REC->new_khz\n";
+	"\tfield:u32 from_khz;\toffset:28;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 to_khz;\toffset:32;\tsize:4;\tsigned:0;\n"
+	"\tfield:u32 source;\toffset:36;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"id=%llu\", REC->id\n";
 
 static const char power_fmt[] =
 	"name: cpu_frequency\nID: 200\n" COMMON
@@ -50,14 +88,15 @@ static const char power_fmt[] =
 static void test_record_h_layout(void **state)
 {
 	(void)state;
-	assert_int_equal(offsetof(struct settle_tp_cpufreq, id), 8);
-	assert_int_equal(offsetof(struct settle_tp_cpufreq, ts_ns), 16);
-	assert_int_equal(offsetof(struct settle_tp_cpufreq, cpu), 24);
-	assert_int_equal(offsetof(struct settle_tp_cpufreq, old_khz), 28);
-	assert_int_equal(offsetof(struct settle_tp_cpufreq, new_khz), 32);
+	assert_int_equal(offsetof(struct settle_tp_driver, id), 8);
+	assert_int_equal(offsetof(struct settle_tp_driver, ts_ns), 16);
+	assert_int_equal(offsetof(struct settle_tp_driver, domain), 24);
+	assert_int_equal(offsetof(struct settle_tp_driver, dev), 28);
+	assert_int_equal(offsetof(struct settle_tp_driver, old_khz), 32);
+	assert_int_equal(offsetof(struct settle_tp_driver, new_khz), 36);
 	assert_int_equal(offsetof(struct settle_tp_cpu_frequency, state), 8);
 	assert_int_equal(offsetof(struct settle_tp_cpu_frequency, cpu_id), 12);
-	assert_int_equal(sizeof(struct settle_rec), 32);
+	assert_int_equal(sizeof(struct settle_rec), 40);
 }
 
 static void test_format_ok(void **state)
@@ -69,6 +108,24 @@ static void test_format_ok(void **state)
 				     ARRAY_SIZE(cf_req), err, sizeof(err)), 0);
 	assert_int_equal(tpfmt_check("power:cpu_frequency", power_fmt, fq_req,
 				     ARRAY_SIZE(fq_req), err, sizeof(err)), 0);
+	assert_int_equal(tpfmt_check("settle:request", request_fmt, rq_req,
+				     ARRAY_SIZE(rq_req), err, sizeof(err)), 0);
+}
+
+/* An API-1 settle.ko's layout is refused, naming the field that moved. */
+static void test_format_old_module(void **state)
+{
+	char err[SETTLE_ERR_LEN] = "";
+
+	(void)state;
+	assert_int_equal(tpfmt_check("settle:request", request_v1_fmt, rq_req,
+				     ARRAY_SIZE(rq_req), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'parent_id'"));
+	assert_non_null(strstr(err, "not found"));
+	/* Without parent_id in the request, the first moved field fails. */
+	assert_int_equal(tpfmt_check("settle:request", request_v1_fmt, rq_req + 3,
+				     ARRAY_SIZE(rq_req) - 3, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'domain'"));
 }
 
 static char *replace(const char *s, const char *from, const char *to)
@@ -96,12 +153,12 @@ static void test_format_mismatch(void **state)
 	char *t;
 
 	(void)state;
-	t = replace(settle_fmt, "u32 old_khz;\toffset:28;", "u32 old_khz;\toffset:30;");
+	t = replace(settle_fmt, "u32 old_khz;\toffset:32;", "u32 old_khz;\toffset:30;");
 	expect_fail(t, cf_req, ARRAY_SIZE(cf_req), "'old_khz'", "offset 30");
 	free(t);
 
-	t = replace(settle_fmt, "u32 cpu;\toffset:24;\tsize:4;", "u64 cpu;\toffset:24;\tsize:8;");
-	expect_fail(t, cf_req, ARRAY_SIZE(cf_req), "'cpu'", "size 8");
+	t = replace(settle_fmt, "u32 dev;\toffset:28;\tsize:4;", "u64 dev;\toffset:28;\tsize:8;");
+	expect_fail(t, cf_req, ARRAY_SIZE(cf_req), "'dev'", "size 8");
 	free(t);
 
 	t = replace(power_fmt, "cpu_id;", "cpu;");
@@ -109,7 +166,7 @@ static void test_format_mismatch(void **state)
 	free(t);
 
 	/* cpu_id must not be mistaken for cpu. */
-	expect_fail(power_fmt, cf_req + 2, 1, "'cpu'", "not found");
+	expect_fail(power_fmt, &(struct tp_field_req){ "cpu", 8, 4 }, 1, "'cpu'", "not found");
 
 	t = replace(settle_fmt, "offset:16;", "offset:x;");
 	expect_fail(t, cf_req, ARRAY_SIZE(cf_req), "'ts_ns'", "cannot parse");
@@ -125,6 +182,7 @@ int run_tpformat_tests(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_h_layout),
 		cmocka_unit_test(test_format_ok),
+		cmocka_unit_test(test_format_old_module),
 		cmocka_unit_test(test_format_mismatch),
 	};
 	return cmocka_run_group_tests_name("tracefs format check", tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "helpers.h"
+#include "../../kmod/uapi/settle.h"
 #include "record.h"
 #include "util.h"
 
@@ -50,7 +51,7 @@ static void write_small(const char *dir)
 {
 	struct trace_writer *w = open_writer(dir, "settle.ko");
 	struct settle_rec r = {
-		.ts_ns = 1000, .id = 7, .type = SETTLE_REC_CPUFREQ_PRE, .cpu = 2,
+		.ts_ns = 1000, .id = 7, .type = SETTLE_REC_DRIVER_ENTRY, .dev = 2,
 		.old_khz = 614400, .new_khz = 1728000,
 	};
 
@@ -58,13 +59,13 @@ static void write_small(const char *dir)
 	assert_int_equal(trace_writer_lost(w, 1100, 3), 0);
 	assert_int_equal(trace_writer_lost(w, 1150, 3), 0);	/* no growth */
 	r = (struct settle_rec){ .ts_ns = 1200, .type = SETTLE_REC_CPU_FREQUENCY,
-				 .cpu = 3, .new_khz = 729600 };
+				 .dev = 3, .new_khz = 729600 };
 	assert_int_equal(trace_writer_add_rec(w, &r), 0);
 	assert_int_equal(trace_writer_flush(w), 0);
 	assert_int_equal(trace_writer_flush(w), 0);	/* empty: no packet */
 	/* Earlier than the previous event: header clamped, payload exact. */
-	r = (struct settle_rec){ .ts_ns = 1150, .id = 7, .type = SETTLE_REC_CPUFREQ_POST,
-				 .cpu = 2, .old_khz = 614400, .new_khz = 1728000 };
+	r = (struct settle_rec){ .ts_ns = 1150, .id = 7, .type = SETTLE_REC_DRIVER_EXIT,
+				 .dev = 2, .old_khz = 614400, .new_khz = 1728000 };
 	assert_int_equal(trace_writer_add_rec(w, &r), 0);
 	assert_int_equal(trace_writer_lost(w, 1300, 5), 0);
 	r.type = 99;
@@ -98,7 +99,7 @@ static void test_roundtrip(void **state)
 	assert_int_equal(trace_writer_close(w), 0);
 
 	assert_int_equal(trace_read_dir(fx->dir, &ti, collect_cb, &c, &res, err, sizeof(err)), 0);
-	assert_int_equal(ti.version, 1);
+	assert_int_equal(ti.version, 2);
 	assert_string_equal(ti.source, "settle.ko");
 	assert_string_equal(ti.hostname, "host\"with\\quotes");
 	assert_string_equal(ti.kernel_release, "6.1.0-test");
@@ -109,22 +110,23 @@ static void test_roundtrip(void **state)
 	assert_int_equal(res.events_discarded, 5);
 	assert_int_equal(c.n, 5);
 
-	assert_int_equal(c.ev[0].desc->id, TEV_CPUFREQ_PRE);
+	assert_int_equal(c.ev[0].desc->id, TEV_DRIVER_ENTRY);
 	assert_int_equal(c.ev[0].ts_ns, 1000);
-	assert_int_equal(c.ev[0].f[CF_ID], 7);
-	assert_int_equal(c.ev[0].f[CF_TS_NS], 1000);
-	assert_int_equal(c.ev[0].f[CF_CPU], 2);
-	assert_int_equal(c.ev[0].f[CF_OLD_KHZ], 614400);
-	assert_int_equal(c.ev[0].f[CF_NEW_KHZ], 1728000);
+	assert_int_equal(c.ev[0].f[DR_ID], 7);
+	assert_int_equal(c.ev[0].f[DR_TS_NS], 1000);
+	assert_int_equal(c.ev[0].f[DR_DOMAIN], TRACE_DOMAIN_CPU);
+	assert_int_equal(c.ev[0].f[DR_DEV], 2);
+	assert_int_equal(c.ev[0].f[DR_OLD_KHZ], 614400);
+	assert_int_equal(c.ev[0].f[DR_NEW_KHZ], 1728000);
 	assert_int_equal(c.ev[1].desc->id, TEV_LOST);
 	assert_int_equal(c.ev[1].f[LOST_COUNT], 3);
 	assert_int_equal(c.ev[1].f[LOST_TOTAL], 3);
 	assert_int_equal(c.ev[2].desc->id, TEV_CPU_FREQUENCY);
 	assert_int_equal(c.ev[2].f[FQ_CPU], 3);
 	assert_int_equal(c.ev[2].f[FQ_KHZ], 729600);
-	assert_int_equal(c.ev[3].desc->id, TEV_CPUFREQ_POST);
+	assert_int_equal(c.ev[3].desc->id, TEV_DRIVER_EXIT);
 	assert_int_equal(c.ev[3].ts_ns, 1200);		/* clamped */
-	assert_int_equal(c.ev[3].f[CF_TS_NS], 1150);	/* exact */
+	assert_int_equal(c.ev[3].f[DR_TS_NS], 1150);	/* exact */
 	assert_int_equal(c.ev[4].desc->id, TEV_LOST);
 	assert_int_equal(c.ev[4].f[LOST_COUNT], 2);
 	assert_int_equal(c.ev[4].f[LOST_TOTAL], 5);
@@ -168,7 +170,7 @@ static void test_many_packets(void **state)
 	assert_int_equal(c.n, 10000);
 	for (size_t i = 0; i < c.n; i++) {
 		assert_int_equal(c.ev[i].ts_ns, 1000000 + i * 1000);
-		assert_int_equal(c.ev[i].f[CF_ID], i / 2 + 1);
+		assert_int_equal(c.ev[i].f[DR_ID], i / 2 + 1);
 	}
 	collected_free(&c);
 
@@ -227,8 +229,8 @@ static void test_babeltrace2(void **state)
 	write_many(fx->dir, 5000);
 	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null", fx->dir);
 	assert_int_equal(run_cmd(cmd, &out), 0);
-	assert_int_equal(count_lines_with(out, "cpufreq_pre:"), 2500);
-	assert_int_equal(count_lines_with(out, "cpufreq_post:"), 2500);
+	assert_int_equal(count_lines_with(out, "driver_entry:"), 2500);
+	assert_int_equal(count_lines_with(out, "driver_exit:"), 2500);
 	assert_non_null(strstr(out, "new_khz = 2000"));
 	free(out);
 
@@ -253,7 +255,7 @@ static void test_babeltrace2(void **state)
 		 "babeltrace2 -c source.ctf.fs -p 'inputs=[\"%s\"]' -c sink.text.details 2>&1",
 		 fx->dir);
 	assert_int_equal(run_cmd(cmd, &out), 0);
-	assert_non_null(strstr(out, "settle_trace_version: 1"));
+	assert_non_null(strstr(out, "settle_trace_version: 2"));
 	assert_non_null(strstr(out, "source: fallback"));
 	free(out);
 
@@ -274,21 +276,25 @@ static void write_new_events(const char *dir)
 {
 	struct trace_writer *w = open_writer(dir, "settle.ko");
 	struct settle_rec_request rq = {
-		.ts_ns = 900, .id = 11, .type = SETTLE_REC_CPU_REQUEST, .cpu = 2,
-		.from_khz = 729600, .to_khz = 1420800, .source = 0,
+		.ts_ns = 900, .id = 11, .type = SETTLE_REC_REQUEST, .domain = 2, .dev = 0,
+		.parent_id = 10, .from_khz = 665600, .to_khz = 3199000, .source = 0,
 	};
 	struct settle_rec_effective ef = {
-		.ts_ns = 1500, .id = 11, .type = SETTLE_REC_CPU_EFFECTIVE, .cpu = 2,
+		.ts_ns = 1500, .id = 11, .type = SETTLE_REC_EFFECTIVE, .domain = 2,
 		.prev_ts_ns = 1480, .khz = 1420800, .cost_ns = 700, .samples = 5,
-		.reader = 2, .status = 1,
+		.reader = 6, .status = 1,
 	};
 	struct settle_rec_limits lm = {
-		.ts_ns = 1600, .type = SETTLE_REC_CPU_LIMITS, .cpu = 3,
+		.ts_ns = 1600, .type = SETTLE_REC_LIMITS, .domain = 1, .dev = 3,
 		.min_khz = 115200, .max_khz = 2201600, .cur_khz = 0,
 	};
 	struct settle_rec_policy po = {
-		.ts_ns = 1700, .type = SETTLE_REC_CPU_POLICY, .cpu = 2, .action = 1,
+		.ts_ns = 1700, .type = SETTLE_REC_POLICY, .dev = 2, .action = 1,
 		.min_khz = 115200, .max_khz = 2201600,
+	};
+	struct settle_device_info dv = {
+		.domain = 1, .dev = 0, .backend = 1, .reader = 4, .flags = 1,
+		.cur_khz = 306000, .nrates = 20, .name = "17000000.gpu",
 	};
 	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
 
@@ -303,6 +309,8 @@ static void write_new_events(const char *dir)
 	f[CA_SAMPLE_PERIOD_NS] = 20000;
 	f[CA_KPROBES] = 1;
 	f[CA_WARMUP] = 4;
+	f[CA_DOMAIN] = 2;
+	f[CA_DEV] = 0;
 	assert_int_equal(trace_writer_add(w, TEV_CAMPAIGN, 800, f), 0);
 	assert_int_equal(trace_writer_add_raw(w, &rq, sizeof(rq)), 0);
 	assert_int_equal(trace_writer_add_raw(w, &ef, sizeof(ef)), 0);
@@ -319,6 +327,8 @@ static void write_new_events(const char *dir)
 	f[ST_SEQ] = 5;
 	f[ST_FLAGS] = TRACE_STEP_WARMUP | TRACE_STEP_POSITION;
 	f[ST_ERR] = 114;
+	f[ST_DOMAIN] = 2;
+	f[ST_DEV] = 0;
 	assert_int_equal(trace_writer_add(w, TEV_STEP, 900, f), 0);
 	/* Full and partial probe_bins: unused slots must read back as 0. */
 	for (int e = 0; e < 2; e++) {
@@ -345,10 +355,14 @@ static void write_new_events(const char *dir)
 	assert_int_equal(trace_writer_add(w, TEV_PROBE_INFO, 5000000, f), 0);
 	/* A 16-character governor is cut to the field, never overflows. */
 	memset(f, 0, sizeof(f));
-	f[PO_CPU] = 4;
+	f[PO_DEV] = 4;
 	f[PO_ACTION] = TRACE_POLICY_OBSERVED;
-	assert_int_equal(trace_writer_add_text(w, TEV_CPU_POLICY, 5000001, f,
+	assert_int_equal(trace_writer_add_text(w, TEV_POLICY, 5000001, f,
 					       "abcdefghijklmnopqrstuvwxyz"), 0);
+	/* 20 rates: one device event and two device_rates chunks. */
+	for (uint32_t i = 0; i < dv.nrates; i++)
+		dv.rates_khz[i] = 100000 + i * 50000;
+	assert_int_equal(trace_writer_device(w, 5000002, &dv), 0);
 	assert_int_equal(trace_writer_close(w), 0);
 }
 
@@ -363,41 +377,51 @@ static void test_new_events_roundtrip(void **state)
 
 	write_new_events(fx->dir);
 	assert_int_equal(trace_read_dir(fx->dir, &ti, collect_cb, &c, &res, err, sizeof(err)), 0);
-	for (uint32_t id = TEV_CPU_REQUEST; id <= TEV_CAMPAIGN; id++)
+	/* v2 declares its own events and not v1's CPU-only ones. */
+	for (uint32_t id = TEV_STEP; id <= TEV_DEVICE_RATES; id++)
 		assert_true(ti.declared[id]);
-	assert_int_equal(c.n, 10);
+	for (uint32_t id = TEV_CPU_REQUEST; id <= TEV_CPU_POLICY; id++)
+		assert_false(ti.declared[id]);
+	assert_false(ti.declared[TEV_CPUFREQ_PRE]);
+	assert_int_equal(c.n, 13);
 
 	e = &c.ev[0];
 	assert_int_equal(e->desc->id, TEV_CAMPAIGN);
 	assert_true(e->f[CA_SEED] == 0xfeedfacecafebeefULL);
 	assert_int_equal(e->f[CA_GAP_MAX_US], 80000);
 	assert_int_equal(e->f[CA_WARMUP], 4);
+	assert_int_equal(e->f[CA_DOMAIN], 2);
 	e = &c.ev[1];
-	assert_int_equal(e->desc->id, TEV_CPU_REQUEST);
+	assert_int_equal(e->desc->id, TEV_REQUEST);
 	assert_int_equal(e->ts_ns, 900);
 	assert_int_equal(e->f[RQ_ID], 11);
 	assert_int_equal(e->f[RQ_TS_NS], 900);
-	assert_int_equal(e->f[RQ_FROM_KHZ], 729600);
-	assert_int_equal(e->f[RQ_TO_KHZ], 1420800);
+	assert_int_equal(e->f[RQ_PARENT_ID], 10);
+	assert_int_equal(e->f[RQ_DOMAIN], TRACE_DOMAIN_EMC);
+	assert_int_equal(e->f[RQ_FROM_KHZ], 665600);
+	assert_int_equal(e->f[RQ_TO_KHZ], 3199000);
 	assert_int_equal(e->f[RQ_SOURCE], 0);
 	e = &c.ev[2];
-	assert_int_equal(e->desc->id, TEV_CPU_EFFECTIVE);
+	assert_int_equal(e->desc->id, TEV_EFFECTIVE);
 	assert_int_equal(e->f[EF_TS_NS], 1500);
 	assert_int_equal(e->f[EF_PREV_TS_NS], 1480);
-	assert_int_equal(e->f[EF_CPU], 2);
+	assert_int_equal(e->f[EF_DOMAIN], TRACE_DOMAIN_EMC);
+	assert_int_equal(e->f[EF_DEV], 0);
 	assert_int_equal(e->f[EF_KHZ], 1420800);
 	assert_int_equal(e->f[EF_COST_NS], 700);
 	assert_int_equal(e->f[EF_SAMPLES], 5);
-	assert_int_equal(e->f[EF_READER], 2);
+	assert_int_equal(e->f[EF_READER], 6);
 	assert_int_equal(e->f[EF_STATUS], 1);
 	e = &c.ev[3];
-	assert_int_equal(e->desc->id, TEV_CPU_LIMITS);
-	assert_int_equal(e->f[LM_CPU], 3);
+	assert_int_equal(e->desc->id, TEV_LIMITS);
+	assert_int_equal(e->f[LM_DOMAIN], TRACE_DOMAIN_GPU);
+	assert_int_equal(e->f[LM_DEV], 3);
 	assert_int_equal(e->f[LM_MIN_KHZ], 115200);
 	assert_int_equal(e->f[LM_MAX_KHZ], 2201600);
 	assert_int_equal(e->f[LM_CUR_KHZ], 0);
 	e = &c.ev[4];
-	assert_int_equal(e->desc->id, TEV_CPU_POLICY);
+	assert_int_equal(e->desc->id, TEV_POLICY);
+	assert_int_equal(e->f[PO_DEV], 2);
 	assert_int_equal(e->f[PO_ACTION], 1);
 	assert_int_equal(e->f[PO_MAX_KHZ], 2201600);
 	assert_int_equal(e->f[PO_GOVERNOR], 0);
@@ -411,6 +435,7 @@ static void test_new_events_roundtrip(void **state)
 	assert_int_equal(e->f[ST_SEQ], 5);
 	assert_int_equal(e->f[ST_FLAGS], 3);
 	assert_int_equal(e->f[ST_ERR], 114);
+	assert_int_equal(e->f[ST_DOMAIN], 2);
 	for (int k = 0; k < 2; k++) {
 		e = &c.ev[6 + k];
 		assert_int_equal(e->desc->id, TEV_PROBE_BINS);
@@ -429,9 +454,29 @@ static void test_new_events_roundtrip(void **state)
 	assert_int_equal(e->f[PI_FIFO], 1);
 	assert_int_equal(e->f[PI_MLOCKED], 1);
 	e = &c.ev[9];
-	assert_int_equal(e->desc->id, TEV_CPU_POLICY);
+	assert_int_equal(e->desc->id, TEV_POLICY);
+	assert_int_equal(e->f[PO_DEV], 4);
 	assert_int_equal(e->f[PO_ACTION], 255);
 	assert_string_equal(e->text, "abcdefghijklmnop");
+	e = &c.ev[10];
+	assert_int_equal(e->desc->id, TEV_DEVICE);
+	assert_int_equal(e->f[DV_DOMAIN], TRACE_DOMAIN_GPU);
+	assert_int_equal(e->f[DV_BACKEND], 1);
+	assert_int_equal(e->f[DV_READER], 4);
+	assert_int_equal(e->f[DV_FLAGS], 1);
+	assert_int_equal(e->f[DV_CUR_KHZ], 306000);
+	assert_int_equal(e->f[DV_NRATES], 20);
+	assert_string_equal(e->text, "17000000.gpu");
+	for (int k = 0; k < 2; k++) {
+		e = &c.ev[11 + k];
+		assert_int_equal(e->desc->id, TEV_DEVICE_RATES);
+		assert_int_equal(e->f[DT_DOMAIN], TRACE_DOMAIN_GPU);
+		assert_int_equal(e->f[DT_FIRST], (uint64_t)k * 16);
+		assert_int_equal(e->f[DT_N], k ? 4 : 16);
+		for (unsigned int i = 0; i < TRACE_RATES_PER_EVENT; i++)
+			assert_int_equal(e->f[DT_R0 + i], i < e->f[DT_N] ?
+					 100000 + (k * 16 + i) * 50000 : 0);
+	}
 	collected_free(&c);
 	(void)res;
 }
@@ -440,16 +485,30 @@ static void test_new_events_roundtrip(void **state)
 static void test_new_event_sizes(void **state)
 {
 	static const struct { uint32_t id; const char *name; unsigned int bytes; } want[] = {
+		{ TEV_STEP, "step", 60 },
+		{ TEV_PROBE_INFO, "probe_info", 44 },
+		{ TEV_PROBE_BINS, "probe_bins", 84 },
+		{ TEV_CAMPAIGN, "campaign", 48 },
+		{ TEV_TRUNCATED, "truncated", 12 },
+		{ TEV_PROBE_SAMPLES, "probe_samples", 104 },
+		{ TEV_REQUEST, "request", 44 },
+		{ TEV_DRIVER_ENTRY, "driver_entry", 32 },
+		{ TEV_DRIVER_EXIT, "driver_exit", 32 },
+		{ TEV_EFFECTIVE, "effective", 52 },
+		{ TEV_LIMITS, "limits", 28 },
+		{ TEV_POLICY, "policy", 44 },
+		{ TEV_DEVICE, "device", 60 },
+		{ TEV_DEVICE_RATES, "device_rates", 80 },
+	};
+	/* What v1 writers wrote, and v2 readers still require of v1 traces. */
+	static const struct { uint32_t id; const char *name; unsigned int bytes; } v1[] = {
+		{ TEV_CPUFREQ_PRE, "cpufreq_pre", 28 },
 		{ TEV_CPU_REQUEST, "cpu_request", 32 },
 		{ TEV_CPU_EFFECTIVE, "cpu_effective", 48 },
 		{ TEV_CPU_LIMITS, "cpu_limits", 24 },
 		{ TEV_CPU_POLICY, "cpu_policy", 40 },
 		{ TEV_STEP, "step", 52 },
-		{ TEV_PROBE_INFO, "probe_info", 44 },
-		{ TEV_PROBE_BINS, "probe_bins", 84 },
 		{ TEV_CAMPAIGN, "campaign", 40 },
-		{ TEV_TRUNCATED, "truncated", 12 },
-		{ TEV_PROBE_SAMPLES, "probe_samples", 104 },
 	};
 
 	(void)state;
@@ -461,7 +520,21 @@ static void test_new_event_sizes(void **state)
 		assert_int_equal(trace_event_payload_bytes(d), want[i].bytes);
 		assert_true(d->nfields <= TRACE_MAX_FIELDS);
 	}
-	assert_null(trace_event_desc(14));
+	assert_null(trace_event_desc(22));
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
+		const struct trace_event_desc *d = trace_event_desc(v1[i].id);
+
+		assert_string_equal(d->name, v1[i].name);
+		assert_int_equal(trace_event_payload_bytes_v(d, 1), v1[i].bytes);
+	}
+	/* Every text field fits trace_event.text. */
+	for (uint32_t id = 0; id < TRACE_MAX_EVENT_IDS; id++) {
+		const struct trace_event_desc *d = trace_event_desc(id);
+
+		for (unsigned int i = 0; d && i < d->nfields; i++)
+			if (d->fields[i].text)
+				assert_true(d->fields[i].bytes <= TRACE_TEXT_MAX_BYTES);
+	}
 }
 
 /* Records whose length does not match their type are refused. */
@@ -469,14 +542,14 @@ static void test_raw_record_checks(void **state)
 {
 	struct fixture *fx = *state;
 	struct trace_writer *w;
-	struct settle_rec_effective ef = { .type = SETTLE_REC_CPU_EFFECTIVE };
+	struct settle_rec_effective ef = { .type = SETTLE_REC_EFFECTIVE };
 	struct settle_rec_head h = { .type = 0 };
 
 	(void)state;
 	quiet_stderr(true);
 	w = open_writer(fx->dir, "settle.ko");
 	assert_int_equal(trace_writer_add_raw(w, &ef, sizeof(ef) - 8), -1);
-	assert_non_null(strstr(trace_writer_error(w), "expected 56"));
+	assert_non_null(strstr(trace_writer_error(w), "expected 64"));
 	assert_int_equal(trace_writer_close(w), -1);
 	w = open_writer(fx->dir, "settle.ko");
 	assert_int_equal(trace_writer_add_raw(w, &h, sizeof(h)), -1);
@@ -502,10 +575,15 @@ static void test_babeltrace2_new_events(void **state)
 	assert_null(strstr(out, " W "));
 	assert_null(strstr(out, " E "));
 	assert_int_equal(count_lines_with(out, "campaign:"), 1);
-	assert_int_equal(count_lines_with(out, "cpu_request:"), 1);
-	assert_int_equal(count_lines_with(out, "cpu_effective:"), 1);
-	assert_int_equal(count_lines_with(out, "cpu_limits:"), 1);
-	assert_int_equal(count_lines_with(out, "cpu_policy:"), 2);
+	assert_int_equal(count_lines_with(out, "request:"), 1);
+	assert_int_equal(count_lines_with(out, "effective:"), 1);
+	assert_int_equal(count_lines_with(out, "limits:"), 1);
+	assert_int_equal(count_lines_with(out, "policy:"), 2);
+	assert_int_equal(count_lines_with(out, "device:"), 1);
+	assert_int_equal(count_lines_with(out, "device_rates:"), 2);
+	/* A device name is text too, as long as the kernel's (32 bytes). */
+	assert_non_null(strstr(out, "name = \"17000000.gpu\""));
+	assert_non_null(strstr(out, "parent_id = 10"));
 	assert_int_equal(count_lines_with(out, "step:"), 1);
 	assert_int_equal(count_lines_with(out, "probe_bins:"), 2);
 	assert_int_equal(count_lines_with(out, "probe_info:"), 1);
@@ -523,43 +601,50 @@ static void test_babeltrace2_new_events(void **state)
 static void test_new_tp_layouts(void **state)
 {
 	(void)state;
-	assert_int_equal(offsetof(struct settle_tp_cpu_request, id), 8);
-	assert_int_equal(offsetof(struct settle_tp_cpu_request, ts_ns), 16);
-	assert_int_equal(offsetof(struct settle_tp_cpu_request, cpu), 24);
-	assert_int_equal(offsetof(struct settle_tp_cpu_request, from_khz), 28);
-	assert_int_equal(offsetof(struct settle_tp_cpu_request, to_khz), 32);
-	assert_int_equal(offsetof(struct settle_tp_cpu_request, source), 36);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, id), 8);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, ts_ns), 16);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, prev_ts_ns), 24);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, cpu), 32);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, khz), 36);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, cost_ns), 40);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, samples), 44);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, reader), 48);
-	assert_int_equal(offsetof(struct settle_tp_cpu_effective, status), 52);
-	assert_int_equal(offsetof(struct settle_tp_cpu_limits, ts_ns), 8);
-	assert_int_equal(offsetof(struct settle_tp_cpu_limits, cpu), 16);
-	assert_int_equal(offsetof(struct settle_tp_cpu_limits, min_khz), 20);
-	assert_int_equal(offsetof(struct settle_tp_cpu_limits, max_khz), 24);
-	assert_int_equal(offsetof(struct settle_tp_cpu_limits, cur_khz), 28);
-	assert_int_equal(offsetof(struct settle_tp_cpu_policy, ts_ns), 8);
-	assert_int_equal(offsetof(struct settle_tp_cpu_policy, cpu), 16);
-	assert_int_equal(offsetof(struct settle_tp_cpu_policy, action), 20);
-	assert_int_equal(offsetof(struct settle_tp_cpu_policy, min_khz), 24);
-	assert_int_equal(offsetof(struct settle_tp_cpu_policy, max_khz), 28);
-	assert_int_equal(offsetof(struct settle_tp_cpu_policy, governor), 32);
-	assert_int_equal(sizeof(((struct settle_tp_cpu_policy *)0)->governor), 16);
+	assert_int_equal(offsetof(struct settle_tp_request, id), 8);
+	assert_int_equal(offsetof(struct settle_tp_request, ts_ns), 16);
+	assert_int_equal(offsetof(struct settle_tp_request, parent_id), 24);
+	assert_int_equal(offsetof(struct settle_tp_request, domain), 32);
+	assert_int_equal(offsetof(struct settle_tp_request, dev), 36);
+	assert_int_equal(offsetof(struct settle_tp_request, from_khz), 40);
+	assert_int_equal(offsetof(struct settle_tp_request, to_khz), 44);
+	assert_int_equal(offsetof(struct settle_tp_request, source), 48);
+	assert_int_equal(offsetof(struct settle_tp_driver, new_khz), 36);
+	assert_int_equal(offsetof(struct settle_tp_effective, id), 8);
+	assert_int_equal(offsetof(struct settle_tp_effective, ts_ns), 16);
+	assert_int_equal(offsetof(struct settle_tp_effective, prev_ts_ns), 24);
+	assert_int_equal(offsetof(struct settle_tp_effective, domain), 32);
+	assert_int_equal(offsetof(struct settle_tp_effective, dev), 36);
+	assert_int_equal(offsetof(struct settle_tp_effective, khz), 40);
+	assert_int_equal(offsetof(struct settle_tp_effective, cost_ns), 44);
+	assert_int_equal(offsetof(struct settle_tp_effective, samples), 48);
+	assert_int_equal(offsetof(struct settle_tp_effective, reader), 52);
+	assert_int_equal(offsetof(struct settle_tp_effective, status), 56);
+	assert_int_equal(offsetof(struct settle_tp_limits, ts_ns), 8);
+	assert_int_equal(offsetof(struct settle_tp_limits, domain), 16);
+	assert_int_equal(offsetof(struct settle_tp_limits, dev), 20);
+	assert_int_equal(offsetof(struct settle_tp_limits, min_khz), 24);
+	assert_int_equal(offsetof(struct settle_tp_limits, max_khz), 28);
+	assert_int_equal(offsetof(struct settle_tp_limits, cur_khz), 32);
+	assert_int_equal(offsetof(struct settle_tp_policy, ts_ns), 8);
+	assert_int_equal(offsetof(struct settle_tp_policy, domain), 16);
+	assert_int_equal(offsetof(struct settle_tp_policy, dev), 20);
+	assert_int_equal(offsetof(struct settle_tp_policy, action), 24);
+	assert_int_equal(offsetof(struct settle_tp_policy, min_khz), 28);
+	assert_int_equal(offsetof(struct settle_tp_policy, max_khz), 32);
+	assert_int_equal(offsetof(struct settle_tp_policy, governor), 36);
+	assert_int_equal(sizeof(((struct settle_tp_policy *)0)->governor), 16);
 	assert_int_equal(offsetof(struct settle_tp_cpu_frequency_limits, min_freq), 8);
 	assert_int_equal(offsetof(struct settle_tp_cpu_frequency_limits, max_freq), 12);
 	assert_int_equal(offsetof(struct settle_tp_cpu_frequency_limits, cpu_id), 16);
 	/* Ring-buffer records: padding-free, 8-byte multiples. */
 	assert_int_equal(sizeof(struct settle_rec_head), SETTLE_REC_HEAD_BYTES);
-	assert_int_equal(sizeof(struct settle_rec_request), 40);
-	assert_int_equal(sizeof(struct settle_rec_effective), 56);
-	assert_int_equal(sizeof(struct settle_rec_limits), 40);
-	assert_int_equal(sizeof(struct settle_rec_policy), 56);
-	assert_int_equal(offsetof(struct settle_rec_policy, governor), 40);
+	assert_int_equal(sizeof(struct settle_rec), 40);
+	assert_int_equal(sizeof(struct settle_rec_request), 56);
+	assert_int_equal(sizeof(struct settle_rec_effective), 64);
+	assert_int_equal(sizeof(struct settle_rec_limits), 48);
+	assert_int_equal(sizeof(struct settle_rec_policy), 64);
+	assert_int_equal(offsetof(struct settle_rec_policy, governor), 48);
 }
 
 static void read_meta(const char *dir, struct trace_info *ti)
@@ -699,7 +784,7 @@ static void test_corrupt(void **state)
 	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 77), "unknown event id 77");
 	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_ID, 0xffffffff), "unknown event id");
 	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 1U << 30), "crosses the packet end");
-	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 4), "expected at least 28");
+	DAMAGE(put_le32(b + TRACE_PKT_HDR_BYTES + TRACE_EV_SIZE, 4), "expected at least 32");
 	DAMAGE(put_le64(b + TRACE_PKT_HDR_BYTES + TRACE_EV_TS, 1), "timestamp outside");
 	DAMAGE(put_le64(b + 40, 5), "sequence number 5");
 	/* Content size cutting an event header in half. */
@@ -719,10 +804,10 @@ static void test_corrupt(void **state)
 	 * tells, until its old last event is taken for a packet header.
 	 */
 	memcpy(copy, buf, len);
-	put_le64(copy + offs[1] + 24, get_le64(copy + offs[1] + 24) - 44 * 8);
-	put_le64(copy + offs[1] + 32, get_le64(copy + offs[1] + 32) - 44 * 8);
-	expect_stream_partial(copy, len, &ti, offs[2] - 44, 2,
-			      ev0 + (offs[2] - offs[1] - TRACE_PKT_HDR_BYTES) / 44 - 1,
+	put_le64(copy + offs[1] + 24, get_le64(copy + offs[1] + 24) - 48 * 8);
+	put_le64(copy + offs[1] + 32, get_le64(copy + offs[1] + 32) - 48 * 8);
+	expect_stream_partial(copy, len, &ti, offs[2] - 48, 2,
+			      ev0 + (offs[2] - offs[1] - TRACE_PKT_HDR_BYTES) / 48 - 1,
 			      "bad magic");
 
 	/* Every single-bit flip: an answer either way, never a crash. */
@@ -780,18 +865,21 @@ static void test_metadata_rejects(void **state)
 	meta_path = strdup(path_join(fx->dir, TRACE_METADATA_FILE));
 	m = (char *)slurp(meta_path, &len);
 
-	p = strstr(m, "settle_trace_version = 1;");
+	p = strstr(m, "settle_trace_version = 2;");
 	assert_non_null(p);
-	p[strlen("settle_trace_version = ")] = '2';
+	p[strlen("settle_trace_version = ")] = '3';
 	spit(meta_path, m, len);
 	{
-		char want[128];
+		char want[160];
 
-		/* The file and the offset of the value. */
-		snprintf(want, sizeof(want), "metadata': offset %zu: settle_trace_version 2 is not supported",
+		/* The file and the offset of the value; and why. */
+		snprintf(want, sizeof(want), "metadata': offset %zu: settle_trace_version 3 is not supported (this settle reads versions 1 to 2; a newer settle wrote it)",
 			 (size_t)(p - m) + strlen("settle_trace_version = "));
 		expect_meta_error(fx->dir, want);
 	}
+	p[strlen("settle_trace_version = ")] = '0';
+	spit(meta_path, m, len);
+	expect_meta_error(fx->dir, "settle_trace_version 0 is not supported");
 	p[strlen("settle_trace_version = ")] = 'x';
 	spit(meta_path, m, len);
 	expect_meta_error(fx->dir, "settle_trace_version 'x' is not a number");
@@ -799,7 +887,19 @@ static void test_metadata_rejects(void **state)
 	spit(meta_path, m, len);
 	expect_meta_error(fx->dir, "no settle_trace_version");
 	p[strlen("settle_")] = 't';
-	p[strlen("settle_trace_version = ")] = '1';
+	p[strlen("settle_trace_version = ")] = '2';
+
+	/* A v2 trace must declare the domain events: renaming one drops it. */
+	{
+		char *q = strstr(m, "name = device_rates;\n\tid = 21;");
+
+		assert_non_null(q);
+		q += strlen("name = device_rates;\n\tid = ");
+		memcpy(q, "99", 2);	/* a newer writer's id: 21 is gone */
+		spit(meta_path, m, len);
+		expect_meta_error(fx->dir, "declare event 'device_rates' (id 21), this one does not");
+		memcpy(q, "21", 2);
+	}
 
 	spit(meta_path, "/* CTF 1.8 */\nenv {\n};\n", 23);
 	expect_meta_error(fx->dir, "no settle_trace_version");
@@ -811,14 +911,14 @@ static void test_metadata_rejects(void **state)
 	expect_meta_error(fx->dir, "not a CTF trace");
 
 	/* An event id redefined under another name. */
-	p = strstr(m, "name = cpufreq_post;");
+	p = strstr(m, "name = driver_exit;");
 	assert_non_null(p);
-	memcpy(p + 7, "cpufreq_XXXX", 12);
+	memcpy(p + 7, "driver_XXXX", 11);
 	spit(meta_path, m, len);
-	expect_meta_error(fx->dir, "event id 2 is 'cpufreq_XXXX'");
+	expect_meta_error(fx->dir, "event id 16 is 'driver_XXXX'");
 
 	/* Every truncation of valid metadata: an answer, never a crash. */
-	memcpy(p + 7, "cpufreq_post", 12);
+	memcpy(p + 7, "driver_exit", 11);
 	for (size_t cut = 0; cut <= len; cut++) {
 		struct trace_info ti;
 		char err[SETTLE_ERR_LEN];
