@@ -503,7 +503,8 @@ static void join_events(struct analysis *a)
 		}
 		x->has_eff_event = true;
 		x->eff_status = ef->status;
-		if (ef->reader == READER_CACHED)
+		if (ef->reader == READER_CACHED || ef->reader == READER_DEVFREQ ||
+		    ef->reader == READER_CLK)
 			x->flags |= XF_EFF_CACHED;
 		switch (ef->status) {
 		case EFF_SETTLED:

@@ -21,7 +21,11 @@
 /* Mirrors of kmod/uapi/settle.h values carried in trace fields. */
 enum { REQ_SRC_STEP = 0, REQ_SRC_KPROBE = 1, REQ_SRC_NOTIFIER = 2 };
 enum { EFF_SETTLED = 0, EFF_TIMEOUT = 1, EFF_SUPERSEDED = 2, EFF_CANCELLED = 3 };
-enum { READER_CACHED = 1 };
+/*
+ * Readers of software state (kmod/uapi/settle.h): their effective change
+ * says when the kernel believed the rate, not when the hardware ran it.
+ */
+enum { READER_CACHED = 1, READER_DEVFREQ = 4, READER_CLK = 5 };
 
 /* Per-transition flags; names in analysis_flag_name(). */
 enum {

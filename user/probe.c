@@ -460,5 +460,8 @@ int probe_trace_info(struct trace_writer *w, const struct probe *p,
 	f[PI_DROPPED_BINS] = clamp32(st->dropped_bins);
 	f[PI_FIFO] = st->fifo;
 	f[PI_MLOCKED] = st->mlocked;
+	f[PI_KIND] = st->kind;
+	f[PI_BUFFER_BYTES] = st->buffer_bytes;
+	f[PI_LINE_BYTES] = st->kind == PROBE_MEMORY ? PROBE_MEM_LINE : 0;
 	return trace_writer_add(w, TEV_PROBE_INFO, ts_ns, f);
 }

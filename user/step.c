@@ -332,23 +332,14 @@ static int pin_self(int cpu)
 }
 
 /*
- * The probe kind in the probe's configuration.  The memory-bound kind comes
- * with `settle probe cpu --kind memory` (user/probe.c); until this build has
- * it, asking for it is an error that says what to do instead.
+ * The probe kind in the probe's configuration: the memory-bound kind for
+ * --probe cpu-memory (--domain emc's default), whose throughput follows the
+ * memory clock.
  */
 static int probe_kind(const struct step_opts *o, struct probe_config *pc)
 {
-	(void)pc;
-	if (o->probe != STEP_PROBE_CPU_MEMORY)
-		return 0;
-#ifdef PROBE_KIND_MEMORY
-	pc->kind = PROBE_KIND_MEMORY;
+	pc->kind = o->probe == STEP_PROBE_CPU_MEMORY ? PROBE_MEMORY : PROBE_COMPUTE;
 	return 0;
-#else
-	p_err("--probe cpu-memory: the memory-bound CPU probe (settle probe cpu --kind memory) is not in this build of settle yet%s; use --probe cpu (sees EMC changes only through cache misses) or --no-probe",
-	      o->domain == TRACE_DOMAIN_EMC ? " (it is --domain emc's default)" : "");
-	return -1;
-#endif
 }
 
 /* Runs the plan; returns -1 only if the trace could not be written. */

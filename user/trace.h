@@ -125,7 +125,8 @@ enum { ST_ID, ST_T_REQUEST_NS, ST_T_EXIT_NS, ST_CPU, ST_FROM_KHZ,
        ST_TO_KHZ, ST_CUR_KHZ, ST_SEQ, ST_FLAGS, ST_ERR, ST_DOMAIN, ST_DEV };
 enum { PI_SAMPLES, PI_CPU, PI_BIN_NS, PI_ITERS_PER_SAMPLE,		/* probe_info */
        PI_PERIOD_P50_NS, PI_PERIOD_P99_NS, PI_PERIOD_MAX_NS,
-       PI_DROPPED_BINS, PI_FIFO, PI_MLOCKED };
+       PI_DROPPED_BINS, PI_FIFO, PI_MLOCKED,
+       PI_KIND, PI_BUFFER_BYTES, PI_LINE_BYTES };	/* v2 */
 enum { PB_T0_NS, PB_CPU, PB_BIN_NS, PB_N, PB_W0 };		/* probe_bins: */
 							/* w_i is f[PB_W0 + i] */
 /* probe_samples: end of sample i in f[PS_END0 + i], duration in f[PS_DUR0 + i] */

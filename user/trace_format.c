@@ -174,6 +174,9 @@ static const struct trace_field_desc probe_info_fields[] = {
 	[PI_DROPPED_BINS]	= { "dropped_bins", 4 },
 	[PI_FIFO]		= { "fifo", 4 },
 	[PI_MLOCKED]		= { "mlocked", 4 },
+	[PI_KIND]		= { "kind", 4, false, 2 },	/* v2 */
+	[PI_BUFFER_BYTES]	= { "buffer_bytes", 8, false, 2 },
+	[PI_LINE_BYTES]		= { "line_bytes", 4, false, 2 },
 };
 
 #define W(i) [PB_W0 + (i)] = { "w" #i, 4 }

@@ -486,7 +486,7 @@ static void test_new_event_sizes(void **state)
 {
 	static const struct { uint32_t id; const char *name; unsigned int bytes; } want[] = {
 		{ TEV_STEP, "step", 60 },
-		{ TEV_PROBE_INFO, "probe_info", 44 },
+		{ TEV_PROBE_INFO, "probe_info", 60 },
 		{ TEV_PROBE_BINS, "probe_bins", 84 },
 		{ TEV_CAMPAIGN, "campaign", 48 },
 		{ TEV_TRUNCATED, "truncated", 12 },
@@ -509,6 +509,7 @@ static void test_new_event_sizes(void **state)
 		{ TEV_CPU_POLICY, "cpu_policy", 40 },
 		{ TEV_STEP, "step", 52 },
 		{ TEV_CAMPAIGN, "campaign", 40 },
+		{ TEV_PROBE_INFO, "probe_info", 44 },
 	};
 
 	(void)state;
