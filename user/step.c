@@ -64,6 +64,7 @@ struct run {
 	size_t done;		/* plan items issued */
 	uint64_t ok, failed, already, inserted;
 	uint64_t failed_measured;	/* failures of measured steps */
+	bool busy;		/* another file controls /dev/settle */
 };
 
 static int fd_ioctl(void *ctx, unsigned long req, void *arg)
@@ -368,6 +369,12 @@ static int run_plan(struct run *r, const struct step_plan *p, uint64_t cap_ns)
 			e = do_step(r, 0, it->from_khz, TRACE_STEP_POSITION, &t_req);
 			if (e < 0)
 				return -1;
+			if (e == EBUSY) {
+				p_err("another controller holds %s (one at a time: is another settle step running?)",
+				      SETTLE_DEV_PATH);
+				r->busy = true;
+				return 0;
+			}
 			r->inserted++;
 			if (service(r, t_req + step_gap_ns(r->o, &r->rng)))
 				return -1;
@@ -377,6 +384,17 @@ static int run_plan(struct run *r, const struct step_plan *p, uint64_t cap_ns)
 		e = do_step(r, it->from_khz, it->to_khz, it->flags, &t_req);
 		if (e < 0)
 			return -1;
+		/*
+		 * Control passes to the first file that steps: another
+		 * campaign got there first, and every further step would be
+		 * refused as well.
+		 */
+		if (e == EBUSY) {
+			p_err("another controller holds %s (one at a time: is another settle step running?)",
+			      SETTLE_DEV_PATH);
+			r->busy = true;
+			return 0;
+		}
 		/* EALREADY: already at the target, so still on the plan. */
 		off_plan = e && e != EALREADY;
 		r->done = i + 1;
@@ -530,7 +548,7 @@ int cmd_step(int argc, char **argv)
 	 * positioning steps are not measured, and the step after a failed
 	 * one is positioned again.  Both kinds are said below.
 	 */
-	rc = stopped || stop_requested || r.failed_measured ? 1 : 0;
+	rc = stopped || stop_requested || r.failed_measured || r.busy ? 1 : 0;
 
 out:
 	if (r.probe) {
