@@ -102,6 +102,9 @@ static long settle_ctl_ioctl(struct file *file, unsigned int cmd,
 		v.sample_timeout_us = READ_ONCE(settle_sample_timeout_us);
 		v.kprobes = settle_kprobe_armed();
 		v.domains = settle_domains_attached();
+		mutex_lock(&settle_ctl_lock);
+		v.controlled = settle_ctl_owner && settle_ctl_owner != file;
+		mutex_unlock(&settle_ctl_lock);
 		return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
 	case SETTLE_IOC_STEP:
 		if (copy_from_user(&st, uarg, sizeof(st)))

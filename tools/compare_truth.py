@@ -19,6 +19,9 @@ error quantiles:
   effective   |t_effective - t_settle| <= effective_bound + --slack-us
               (the bound is the sample gap plus the read cost), 95th
               percentile of the |error| <= --max-p95-effective-err-us
+  links       with --links N: every transition the simulator issued inside
+              another's driver call carries that transition's id as
+              parent_id, and at least N do
   throughput  |t_throughput - t_settle| <= detection_bound + --slack-us
               for at least --min-within-frac of the transitions with a
               change point (each miss is printed); at least
@@ -60,6 +63,50 @@ def same_device(t, m):
     if truth_device(t):
         return m.get("device") == truth_device(t)
     return True
+
+
+def match(t, meas):
+    """The measured transition of truth row t: same domain, device and rate
+    pair, with the latest request at most MAX_REQ_TO_ENTRY_NS before the
+    simulator's driver entry."""
+    entry = int(t["t_request_ns"])
+    best = None
+    for m in meas:
+        if (m["from_khz"], m["to_khz"]) != (int(t["from_khz"]), int(t["to_khz"])) or \
+           not same_device(t, m):
+            continue
+        req = m["t_request_ns"]
+        if req <= entry and entry - req <= MAX_REQ_TO_ENTRY_NS and \
+           (best is None or req > best["t_request_ns"]):
+            best = m
+    return best
+
+
+def check_links(name, pairs, all_truth, all_meas, want):
+    """Each truth row the simulator issued inside another device's driver
+    call (parent_dev, parent_t_request_ns) must be measured with parent_id
+    the id of the transition measured for that parent row."""
+    errs, linked = [], 0
+    for t, m in pairs:
+        pdev = (t.get("parent_dev") or "").strip()
+        pts = int(t.get("parent_t_request_ns") or 0)
+        if not pdev or not pts:
+            continue
+        parents = [p for p in all_truth if int(p["t_request_ns"]) == pts and
+                   (p.get("dev") or "").strip() == pdev]
+        pm = match(parents[0], all_meas) if parents else None
+        if pm is None:
+            errs.append("%s transition id %d: its parent (%s, entry %d) was not measured"
+                        % (truth_domain(t), m["id"], pdev, pts))
+        elif m.get("parent_id") != pm["id"]:
+            errs.append("%s transition id %d: parent_id %s, the parent %s transition is id %d"
+                        % (truth_domain(t), m["id"], m.get("parent_id"), pdev, pm["id"]))
+        else:
+            linked += 1
+    print("%s: %d transitions linked to their parent, %d wrong" % (name, linked, len(errs)))
+    if linked < want:
+        errs.append("only %d links recovered (need %d)" % (linked, want))
+    return errs
 
 
 def quantile(xs, q):
@@ -141,6 +188,8 @@ def main():
                     help="fraction of matched transitions that must have a change point")
     ap.add_argument("--min-within-frac", type=float, default=1.0,
                     help="fraction of change points that must lie within their bound")
+    ap.add_argument("--links", type=int, metavar="N",
+                    help="check parent links: at least N, and every one right")
     ap.add_argument("--by-pair", action="store_true",
                     help="print the per-pair accuracy table only, check nothing")
     ap.add_argument("--slack-us", type=float, default=0.0,
@@ -159,21 +208,13 @@ def main():
         print("FAIL: %s the report has no transitions (run it with --transitions --json)" % a.name)
         return 1
 
+    all_truth, all_meas = truth, meas
     if a.domain:
         truth = [t for t in truth if truth_domain(t) == a.domain]
         meas = [m for m in meas if m.get("domain", "cpu") == a.domain]
     pairs, unmatched, warmup = [], 0, 0
     for t in truth:
-        entry = int(t["t_request_ns"])
-        best = None
-        for m in meas:
-            if (m["from_khz"], m["to_khz"]) != (int(t["from_khz"]), int(t["to_khz"])) or \
-               not same_device(t, m):
-                continue
-            req = m["t_request_ns"]
-            if req <= entry and entry - req <= MAX_REQ_TO_ENTRY_NS and \
-               (best is None or req > best["t_request_ns"]):
-                best = m
+        best = match(t, meas)
         if best is None:
             unmatched += 1
         elif "warmup" in best.get("flags", []):
@@ -206,6 +247,9 @@ def main():
         return not errs
 
     ok = verdict("match", fails)
+
+    if a.links is not None:
+        ok = verdict("links", check_links(a.name, pairs, all_truth, all_meas, a.links)) and ok
 
     if a.max_stall_err_us is not None:
         errs, fails = [], []

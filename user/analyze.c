@@ -598,12 +598,24 @@ static const struct probe_seg *find_seg(const struct analysis *a, uint32_t cpu,
 	return NULL;
 }
 
+/* GPU and EMC search windows, against the CPU's. */
+#define CP_SLOW_DOMAIN_SCALE	5
+
 void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p)
 {
 	const struct xition *x = &a->x[i];
 	uint64_t lo, t = x->t_request_ns;
 
 	*p = a->cp;
+	/*
+	 * GPU and memory clocks settle slower than CPUs (Orin Nano: ~5 and
+	 * ~8 ms readback, up to 15 ms after a long driver call): the change is
+	 * searched for until post_from, and the new level measured after it.
+	 */
+	if (x->dom == TRACE_DOMAIN_GPU || x->dom == TRACE_DOMAIN_EMC) {
+		p->post_from_ns = a->cp.post_from_ns * CP_SLOW_DOMAIN_SCALE;
+		p->post_to_ns = a->cp.post_to_ns + p->post_from_ns - a->cp.post_from_ns;
+	}
 	/*
 	 * Keep the windows clear of the neighbours on this CPU: the old
 	 * level starts once the previous transition had post_from to

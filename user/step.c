@@ -88,10 +88,6 @@ static int open_settle(struct settle_devs *devs)
 			p_err("%s does not exist: settle.ko is not loaded (insmod settle.ko)",
 			      SETTLE_DEV_PATH);
 			break;
-		case EBUSY:
-			p_err("another controller holds %s (one at a time: is another settle step running?)",
-			      SETTLE_DEV_PATH);
-			break;
 		case EPERM:
 		case EACCES:
 			p_err("cannot open %s: needs root (CAP_SYS_ADMIN)", SETTLE_DEV_PATH);
@@ -104,6 +100,13 @@ static int open_settle(struct settle_devs *devs)
 	/* API 1 (no SETTLE_IOC_STEP, no devices) is refused, not emulated. */
 	if (devs_query(fd_ioctl, &fd, devs, err, sizeof(err))) {
 		p_err("%s", err);
+		close(fd);
+		return -1;
+	}
+	/* Said before the probe and the recorder start, not at the first step. */
+	if (devs->ver.controlled) {
+		p_err("another controller holds %s (one at a time: is another settle step running?)",
+		      SETTLE_DEV_PATH);
 		close(fd);
 		return -1;
 	}

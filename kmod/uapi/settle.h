@@ -87,7 +87,8 @@ struct settle_version {
 	__u32 sample_timeout_us;	/* out: sampler timeout */
 	__u32 kprobes;		/* out: 1 if the request kprobe is armed */
 	__u32 domains;		/* out: bit per enum settle_domain attached */
-	__u32 reserved[2];
+	__u32 controlled;	/* out: 1 if another file is the controller */
+	__u32 reserved;
 };
 
 /* SETTLE_IOC_CPU_STEP, API 1: a SETTLE_IOC_STEP of the CPU domain. */

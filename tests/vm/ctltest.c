@@ -395,8 +395,14 @@ int main(int argc, char **argv)
 	      (unsigned long long)(st.t_exit_ns - st.t_request_ns), st.cur_khz, strerror(-ret));
 	check(step(fd, cpu, st.cur_khz, NULL) == -EALREADY, "already", "step to the current rate -> EALREADY");
 	if (fd2 >= 0) {
+		struct settle_version v2 = { 0 };
+
 		check(step(fd2, cpu, a, NULL) == -EBUSY, "exclusive",
 		      "a second file's step gets EBUSY while the first controls");
+		check(!ioctl(fd2, SETTLE_IOC_VERSION, &v2) && v2.controlled &&
+		      !ioctl(fd, SETTLE_IOC_VERSION, &v) && !v.controlled, "controlled",
+		      "the version query tells the second file (%u) another controls, not the first (%u)",
+		      v2.controlled, v.controlled);
 		close(fd2);
 	}
 	{

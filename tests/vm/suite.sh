@@ -16,7 +16,7 @@ mode=${2:-}
 clock=$mode
 rc=0
 
-all="t-kernel-events.sh t-ctl.sh t-domains.sh t-sim-domains.sh t-record-stall.sh t-passive.sh t-step.sh t-kill.sh t-cli.sh t-unload.sh"
+all="t-kernel-events.sh t-ctl.sh t-domains.sh t-sim-domains.sh t-record-stall.sh t-passive.sh t-step.sh t-gpu-emc.sh t-kill.sh t-cli.sh t-unload.sh"
 case $mode in
 virtual) out=$here/out/$arch-6.1 scripts=$all ;;
 real) out=$here/out/$arch-6.1-real scripts=$all ;;
@@ -89,6 +89,28 @@ if [ "$clock" = virtual ]; then
 		--max-stall-err-us 120 --max-p95-stall-err-us 120 --max-p50-stall-err-us 10 \
 		--effective --throughput --min-throughput-frac 0.9 --min-within-frac 0.9 \
 		--max-p50-throughput-err-us 250
+	# GPU (devfreq sim-gpu) and EMC (clock emc) campaigns replaying the
+	# Orin Nano's GPU and EMC records: driver calls of 2-10 ms and
+	# readbacks of 5-15 ms.  First runs: GPU stall |error| max 5 us,
+	# effective max 19 us; EMC stall max 48 us (a steal burst on the
+	# controller's path), effective max 61 us, within each sample's gap.
+	# The bounds are the CPU campaign's, from the same causes.
+	check gpu "$out/gpu.trace" "$out/gpu.truth.csv" --domain gpu --min-n 24 \
+		--max-stall-err-us 120 --max-p95-stall-err-us 60 --max-p50-stall-err-us 30 \
+		--effective --max-p95-effective-err-us 120
+	# EMC's throughput is seen by the memory-bound probe on the CPU EMC
+	# throttles (emc_steal_cpus): a level shift from the settle instant.
+	check emc "$out/emc.trace" "$out/emc.truth.csv" --domain emc --min-n 24 \
+		--max-stall-err-us 120 --max-p95-stall-err-us 60 --max-p50-stall-err-us 30 \
+		--effective --max-p95-effective-err-us 120 \
+		--throughput --min-throughput-frac 0.9 --min-within-frac 0.9
+	# Passive: simple_ondemand's transitions, and CPU transitions that
+	# each raise EMC inside their driver call; every one of those EMC
+	# transitions must name its CPU transition as parent.
+	check passive-gpu "$out/passive-dom.trace" "$out/passive-dom.truth.csv" --domain gpu \
+		--min-n 6 --max-stall-err-us 120 --effective
+	check passive-emc "$out/passive-dom.trace" "$out/passive-dom.truth.csv" --domain emc \
+		--min-n 4 --max-stall-err-us 120 --effective --links 4
 else
 	# Wall-clock TCG: the notifier path costs tens of us and
 	# the guest's shell can be preempted inside a stall (8.7 ms seen once
@@ -112,6 +134,16 @@ else
 	check step-$mode "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
 		--max-stall-err-us "$tol" --max-p50-stall-err-us 200 --max-stall-miss-frac 0.05 \
 		--effective --throughput --min-within-frac 0.8 --min-throughput-frac 0.5
+	if [ "$mode" = real ]; then
+		check gpu-$mode "$out/gpu.trace" "$out/gpu.truth.csv" --domain gpu --min-n 24 \
+			--max-stall-err-us "$tol" --max-p50-stall-err-us 200 \
+			--max-stall-miss-frac 0.05 --effective
+		check emc-$mode "$out/emc.trace" "$out/emc.truth.csv" --domain emc --min-n 24 \
+			--max-stall-err-us "$tol" --max-p50-stall-err-us 200 \
+			--max-stall-miss-frac 0.05 --effective
+		check passive-emc-$mode "$out/passive-dom.trace" "$out/passive-dom.truth.csv" \
+			--domain emc --min-n 4 --max-stall-err-us 100000 --links 4
+	fi
 fi
 if [ -d "$out/kill.trace" ] && "$settle" report "$out/kill.trace" >/dev/null; then
 	echo "PASS: kill-$arch-$mode the killed campaign's trace reads on the host"

@@ -35,7 +35,7 @@ expect_fail not-a-trace 'metadata' settle report /tmp
 mkdir -p /tmp/corrupt && echo garbage > /tmp/corrupt/metadata
 expect_fail corrupt-trace 'corrupt\|not\|CTF' settle report /tmp/corrupt
 # A second controller while one holds /dev/settle.
-settle step --cpu $cpu --rates 115200,1728000 --count 200 --gap-ms 20 --warmup 0 -o /tmp/c9 2>/dev/null &
+settle step --cpu $cpu --rates 115200,1728000 --count 1000 --gap-ms 20 --warmup 0 -o /tmp/c9 2>/dev/null &
 holder=$!
 # The holder controls /dev/settle from its first step on, after its probe
 # has calibrated: wait for the policy to change hands.
