@@ -7,7 +7,8 @@ quantity, for make demo:
 
 DIR is shared/data/orin-nano-transitions (Apache-2.0, see its LICENSE and
 NOTICE.upstream): analysis_trans.txt (the upstream analysis) and the
-cpu_<a>_<b>.csv records.  Each row pairs one quantity measured the same
+<domain>_<a>_<b>.csv records of the cpu, gpu and emc domains (cpufreq kHz;
+devfreq and BPMP Hz, shown here in kHz as settle reports them).  Each row pairs one quantity measured the same
 way on both sides, or says how the definitions differ:
 
   driver call   settle: PRECHANGE->POSTCHANGE; reference: the blocking
@@ -31,6 +32,11 @@ import statistics
 import sys
 
 
+# Rates in the records: cpufreq kHz, devfreq and BPMP Hz.
+RATE_DIV = {"cpu": 1, "gpu": 1000, "emc": 1000}
+ORDER = {"cpu": 0, "gpu": 1, "emc": 2}
+
+
 def fmt(d, keys=("p50", "p95"), scale=1.0, digits=1):
     if not d:
         return "-"
@@ -41,34 +47,43 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--report", required=True, help="settle report --json output")
     ap.add_argument("--ref", required=True, help="orin-nano-transitions directory")
+    ap.add_argument("--domain", choices=sorted(RATE_DIV),
+                    help="only this domain's reference rows")
     a = ap.parse_args()
     rep = json.load(open(a.report))
     pairs = {(g["domain"], g["from_khz"], g["to_khz"]): g for g in rep["pairs"]}
     ref = {}
     for line in open(os.path.join(a.ref, "analysis_trans.txt")):
         f = line.split()
-        if len(f) >= 12 and f[0].startswith("cpu_") and f[1] in ("up", "down"):
+        dom = f[0].split("_")[0] if f else ""
+        if len(f) >= 12 and dom in RATE_DIV and f[1] in ("up", "down") and \
+           (not a.domain or dom == a.domain):
             ref[(f[0], f[1])] = {"n": int(f[2]), "stall": (float(f[3]), float(f[5])),
                                  "settle": (float(f[7]), float(f[9])), "readback": float(f[10])}
     writes = {}
-    for path in glob.glob(os.path.join(a.ref, "cpu_*_*.csv")):
-        for r in csv.DictReader(open(path)):
-            writes.setdefault((int(r["from"]), int(r["to"])), []).append(float(r["write_us"]))
+    for dom, div in RATE_DIV.items():
+        for path in glob.glob(os.path.join(a.ref, "%s_*_*.csv" % dom)):
+            for r in csv.DictReader(open(path)):
+                key = (dom, int(r["from"]) // div, int(r["to"]) // div)
+                writes.setdefault(key, []).append(float(r["write_us"]))
     if not ref:
-        sys.exit("compare_reference: no cpu rows in %s/analysis_trans.txt" % a.ref)
-    print("%-18s %-26s %-22s %s" % ("pair (kHz)", "quantity", "settle (this run)",
+        sys.exit("compare_reference: no %s rows in %s/analysis_trans.txt"
+                 % (a.domain or "cpu, gpu or emc", a.ref))
+    print("%-26s %-26s %-22s %s" % ("pair (kHz)", "quantity", "settle (this run)",
                                     "Orin Nano reference"))
     shown = 0
-    for (name, direction), r in sorted(ref.items()):
-        hi, lo = (int(v) for v in name.split("_")[1:3])
+    for (name, direction), r in sorted(ref.items(),
+                                       key=lambda kv: (ORDER[kv[0][0].split("_")[0]], kv[0])):
+        dom = name.split("_")[0]
+        hi, lo = (int(v) // RATE_DIV[dom] for v in name.split("_")[1:3])
         frm, to = (hi, lo) if direction == "down" else (lo, hi)
-        g = pairs.get(("cpu", frm, to))
-        label = "%d->%d" % (frm, to)
+        g = pairs.get((dom, frm, to))
+        label = "%s %d->%d" % (dom, frm, to)
         if not g:
-            print("%-18s (not stepped in this run)" % label)
+            print("%-26s (not stepped in this run)" % label)
             continue
         shown += 1
-        w = writes.get((frm, to))
+        w = writes.get((dom, frm, to))
         rows = [
             ("driver call p50/p95 us", fmt(g.get("driver_call_us")),
              "%.1f / %.1f (write_us)" % (statistics.median(w), sorted(w)[int(0.95 * (len(w) - 1))])
@@ -82,7 +97,7 @@ def main():
             ("n", str(g["n"]), str(r["n"])),
         ]
         for i, (q, s, o) in enumerate(rows):
-            print("%-18s %-26s %-22s %s" % (label if i == 0 else "", q, s, o))
+            print("%-26s %-26s %-22s %s" % (label if i == 0 else "", q, s, o))
     if not shown:
         sys.exit("compare_reference: the report has none of the reference's rate pairs")
 

@@ -20,6 +20,13 @@
 #include "trace.h"
 #include "util.h"
 
+/*
+ * An empty panel that says why: gnuplot refuses to autoscale a plot with
+ * no points, so it gets fixed ranges, given back to autoscaling after.
+ */
+#define EMPTY_PLOT	"set xrange [0:1]\nset yrange [0:1]\nplot NaN notitle\n" \
+			"set autoscale\n"
+
 extern char **environ;
 
 static const char plot_usage[] =
@@ -254,7 +261,7 @@ static void heatmap(struct plot *p, const struct analysis *a, const char *dom)
 			"     '' using 1:2:5 with labels font ',10' notitle\n", dom);
 	else
 		fprintf(p->gp, "set label 1 'no settle times in this trace' at graph 0.5,0.5 center\n"
-			"plot NaN notitle\nunset label 1\n");
+			EMPTY_PLOT "unset label 1\n");
 	fputs("set autoscale\nset size noratio\nset size 1,1\nset xtics auto\nset ytics auto\n"
 	      "unset cblabel\nunset title\nset style fill empty\n", p->gp);
 }
@@ -304,7 +311,7 @@ static void timeline(struct plot *p, const struct analysis *a, const char *dom,
 	fprintf(p->gp, "set output '%s-timeline.png'\n", dom);
 	if (!x || !sg) {
 		fprintf(p->gp, "set title '%s: no transition with probe data to draw'\n"
-			"plot NaN notitle\nunset title\n", dom);
+			EMPTY_PLOT "unset title\n", dom);
 		return;
 	}
 	snprintf(name, sizeof(name), "%s-timeline.dat", dom);
