@@ -99,11 +99,11 @@ log() { echo "vm[$arch-$kver]: $*" >&2; }
 # 1. Kernel headers (and, to boot, the image), fetched once and reused.
 # v2: the suite's own kbuild tools are unpacked beside the headers.
 # fetch_kernel ABI: Debian's headers for ABI (say 6.1.0-50), and its image
-# and busybox unless --build-only, unpacked into $kdir/root.
+# unless --build-only, unpacked into $kdir/root.
 fetch_kernel() {
 	local abi=$1 pkgs debs hostarch kbpkg kbdeb hdr common kbuild d
 	pkgs="linux-headers-$abi-$debarch linux-headers-$abi-common"
-	[ $build_only = 1 ] || pkgs="$pkgs $image busybox-static"
+	[ $build_only = 1 ] || pkgs="$pkgs $image"
 	debs=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" $pkgs)
 	# The kbuild tools are host binaries of the same kernel version.
 	hostarch=$(dpkg --print-architecture)
@@ -157,9 +157,7 @@ else
 		resolve_image
 		if [ "$abi-$debarch" = "$(cat "$kdir/release")" ]; then
 			log "fetching Debian $kver image for $debarch"
-			for d in $("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" "$image" busybox-static); do
-				dpkg -x "$d" "$kdir/root"
-			done
+			dpkg -x "$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" "$image")" "$kdir/root"
 			touch "$kdir/.image"
 		else
 			log "Debian $kver moved to $abi: fetching its headers and image for $debarch"
@@ -185,6 +183,20 @@ if [ "$arch" != "$(uname -m)" ] && [ $build_only = 0 ]; then
 		rm -rf "$sysroot" && mkdir -p "$sysroot"
 		for d in $debs; do dpkg -x "$d" "$sysroot"; done
 		touch "$sysroot/.ready"
+	fi
+fi
+
+# busybox comes from bookworm whichever kernel boots: bullseye's (1.30)
+# has no base64 applet, which guest/lib.sh's emit_file needs.  It is
+# static, so the suite does not matter otherwise.
+if [ $build_only = 0 ]; then
+	bbdir=$cache/busybox-$debarch-bookworm
+	if [ ! -f "$bbdir/.ready" ]; then
+		log "fetching busybox-static for $debarch"
+		bbdeb=$("$here/apt-fetch.sh" "$cache" "$debarch" bookworm busybox-static)
+		rm -rf "$bbdir" && mkdir -p "$bbdir"
+		dpkg -x "$bbdeb" "$bbdir"
+		touch "$bbdir/.ready"
 	fi
 fi
 
@@ -226,7 +238,7 @@ done
 # 3. The initramfs.
 ird=$build/initramfs
 rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,root,lib/settle,tests}
-cp "$kdir/root/bin/busybox" "$ird/bin/busybox"
+cp "$bbdir/bin/busybox" "$ird/bin/busybox"
 for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
 	"$kmods/drivers/cpufreq/cpufreq_userspace.ko"* "$kmods/drivers/cpufreq/cpufreq_ondemand.ko"* \
 	"$kmods/drivers/cpufreq/cpufreq_performance.ko"*; do
