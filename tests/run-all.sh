@@ -56,6 +56,12 @@ for arch in ${SETTLE_TEST_ARCHES:-x86_64 arm64}; do
 	   stage "vm-$arch-smoke" tests/vm/suite.sh "$arch" smoke ;;
 	esac
 done
+# The other kernel lines boot too: 5.10 and 6.12, a short subset each, on
+# arm64 (virtual time) unless only x86_64 is tested.
+case " ${SETTLE_TEST_ARCHES:-x86_64 arm64} " in
+*" arm64 "*) stage vm-kernels tests/vm/suite.sh arm64 kernels ;;
+*) stage vm-kernels tests/vm/suite.sh x86_64 kernels ;;
+esac
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
