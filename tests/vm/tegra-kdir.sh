@@ -143,4 +143,8 @@ mv "$tmp"/*.log "$tree/"
 rm -rf "$tmp"
 touch "$tree/.ready"
 log "prepared in $((SECONDS - start)) s"
+# Each tree is 1.5 GB.  One made from another upload or config and unused
+# for a day is stale (Debian's mirror keeps only the newest 6.1 upload).
+find "$cache/tegra" -mindepth 1 -maxdepth 1 -type d -name 'tegra234-*' ! -name "${tree##*/}" \
+	-mtime +1 -exec rm -rf {} + 2>/dev/null || true
 echo "$tree"
