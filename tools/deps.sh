@@ -13,6 +13,8 @@ pkgs=(
 	linux-kbuild-6.1 kmod
 	# module BTF step of 6.12 headers
 	dwarves
+	# the Tegra234 kernel tree of `make check-kbuild` (kconfig, prepare)
+	flex bison bc libssl-dev
 	# unit tests and trace checks; clang's libFuzzer and sanitizer runtimes
 	libcmocka-dev babeltrace2 python3 libclang-rt-dev
 	# export and plot checks: Perfetto schema decode, pandas, gnuplot

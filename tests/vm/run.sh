@@ -6,9 +6,12 @@
 # usage: tests/vm/run.sh [--arch x86_64|arm64] [--kernel 6.1] [--timeout S]
 #                        [--clock virtual|real] [--out DIR] [--smp N]
 #                        [--no-user] SCRIPT...
-#        tests/vm/run.sh --build-only [--arch A] [--kernel K]
+#        tests/vm/run.sh --build-only [--arch A] [--kernel K] [--kdir DIR]
 #   --build-only builds settle.ko and settle_sim.ko against the kernel's
-#   headers and stops: a compile test for kernels the tests do not boot.
+#   headers and stops: a compile test (tools/check-kbuild.sh runs the
+#   matrix).  --kdir builds against a prepared kernel tree instead of
+#   Debian's headers (tests/vm/tegra-kdir.sh makes one).  --src DIR builds
+#   DIR's Kbuild, kmod/ and tests/sim/ instead of this checkout's.
 #   --clock virtual runs the guest on qemu's instruction counter (-icount
 #   shift=0,sleep=off: 1 ns per instruction, idle time skipped), the
 #   default on arm64; --clock real on the host's wall clock, the default on
@@ -22,6 +25,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 arch=x86_64 kver=6.1 timeout_s=600 out="" smp="" with_user=1 build_only=0
+kdir_opt="" src=$top
 clock=${SETTLE_CLOCK:-}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -33,12 +37,15 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--no-user) with_user=0; shift ;;
 	--build-only) build_only=1; shift ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--kdir) kdir_opt=$(cd "$2" && pwd); shift 2 ;;
+	--src) src=$(cd "$2" && pwd); shift 2 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 [ $# -gt 0 ] || [ $build_only = 1 ] || { echo "run.sh: name at least one guest script" >&2; exit 2; }
+[ -z "$kdir_opt" ] || [ $build_only = 1 ] || { echo "run.sh: --kdir is for --build-only (there is no image to boot)" >&2; exit 2; }
 for s in "$@"; do
 	[ -f "$here/guest/$s" ] || { echo "run.sh: no guest script tests/vm/guest/$s" >&2; exit 2; }
 done
@@ -91,16 +98,12 @@ log() { echo "vm[$arch-$kver]: $*" >&2; }
 
 # 1. Kernel headers (and, to boot, the image), fetched once and reused.
 # v2: the suite's own kbuild tools are unpacked beside the headers.
-kdir=$cache/kernels/v2-$debarch-$kver
-if [ ! -f "$kdir/.ready" ] || { [ $build_only = 0 ] && [ ! -f "$kdir/.image" ]; }; then
-	log "fetching Debian $kver kernel for $debarch"
-	image=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" --resolve "linux-image-$debarch")
-	[ -n "$image" ] || { echo "run.sh: no linux-image-$debarch in $suite" >&2; exit 1; }
-	abi=${image#linux-image-}
-	abi=${abi%-"$debarch"}
-	abi=${abi%-unsigned}
+# fetch_kernel ABI: Debian's headers for ABI (say 6.1.0-50), and its image
+# unless --build-only, unpacked into $kdir/root.
+fetch_kernel() {
+	local abi=$1 pkgs debs hostarch kbpkg kbdeb hdr common kbuild d
 	pkgs="linux-headers-$abi-$debarch linux-headers-$abi-common"
-	[ $build_only = 1 ] || pkgs="$pkgs $image busybox-static"
+	[ $build_only = 1 ] || pkgs="$pkgs $image"
 	debs=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" $pkgs)
 	# The kbuild tools are host binaries of the same kernel version.
 	hostarch=$(dpkg --print-architecture)
@@ -124,11 +127,49 @@ if [ ! -f "$kdir/.ready" ] || { [ $build_only = 0 ] && [ ! -f "$kdir/.image" ]; 
 	echo "$rel" > "$kdir/release"
 	[ $build_only = 1 ] || touch "$kdir/.image"
 	touch "$kdir/.ready"
+}
+# resolve_image: sets image and abi to what Debian's metapackage names now.
+resolve_image() {
+	image=$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" --resolve "linux-image-$debarch")
+	[ -n "$image" ] || { echo "run.sh: no linux-image-$debarch in $suite" >&2; exit 1; }
+	abi=${image#linux-image-}
+	abi=${abi%-"$debarch"}
+	abi=${abi%-unsigned}
+}
+if [ -n "$kdir_opt" ]; then
+	hdr=$kdir_opt
+	rel=$(make -s -C "$hdr" kernelrelease 2>/dev/null) || { echo "run.sh: $hdr is no kernel tree" >&2; exit 1; }
+	build=$top/build/$arch-kdir-${hdr##*/}
+else
+	kdir=$cache/kernels/v2-$debarch-$kver
+	mkdir -p "$cache/kernels"
+	# The cache is shared between checkouts: one fetches, the others wait.
+	exec 8>"$kdir.lock"
+	flock 8
+	if [ ! -f "$kdir/.ready" ]; then
+		log "fetching Debian $kver kernel for $debarch"
+		resolve_image
+		fetch_kernel "$abi"
+	elif [ $build_only = 0 ] && [ ! -f "$kdir/.image" ]; then
+		# Headers fetched by a compile test: add the image to them,
+		# unless Debian has moved on to a newer ABI since, whose image
+		# would not load modules built against the cached headers.
+		resolve_image
+		if [ "$abi-$debarch" = "$(cat "$kdir/release")" ]; then
+			log "fetching Debian $kver image for $debarch"
+			dpkg -x "$("$here/apt-fetch.sh" "$cache" "$debarch" "$suite" "$image")" "$kdir/root"
+			touch "$kdir/.image"
+		else
+			log "Debian $kver moved to $abi: fetching its headers and image for $debarch"
+			fetch_kernel "$abi"
+		fi
+	fi
+	exec 8>&-
+	rel=$(cat "$kdir/release")
+	hdr=$kdir/root/usr/src/linux-headers-$rel
+	vmlinuz=$kdir/root/boot/vmlinuz-$rel
+	kmods=$kdir/root/lib/modules/$rel/kernel
 fi
-rel=$(cat "$kdir/release")
-hdr=$kdir/root/usr/src/linux-headers-$rel
-vmlinuz=$kdir/root/boot/vmlinuz-$rel
-kmods=$kdir/root/lib/modules/$rel/kernel
 
 # arm64 userspace links libbpf statically from Debian's arm64 -dev packages,
 # unpacked (never installed) into a sysroot.  Userspace does not depend on
@@ -145,12 +186,26 @@ if [ "$arch" != "$(uname -m)" ] && [ $build_only = 0 ]; then
 	fi
 fi
 
+# busybox comes from bookworm whichever kernel boots: bullseye's (1.30)
+# has no base64 applet, which guest/lib.sh's emit_file needs.  It is
+# static, so the suite does not matter otherwise.
+if [ $build_only = 0 ]; then
+	bbdir=$cache/busybox-$debarch-bookworm
+	if [ ! -f "$bbdir/.ready" ]; then
+		log "fetching busybox-static for $debarch"
+		bbdeb=$("$here/apt-fetch.sh" "$cache" "$debarch" bookworm busybox-static)
+		rm -rf "$bbdir" && mkdir -p "$bbdir"
+		dpkg -x "$bbdeb" "$bbdir"
+		touch "$bbdir/.ready"
+	fi
+fi
+
 # 2. Build the modules and a static `settle` for this arch, out of tree so
 # the two arches never share objects.
 log "building modules against $rel"
 rm -rf "$build/src" && mkdir -p "$build/src/tests"
-cp -a "$top/Kbuild" "$top/kmod" "$build/src/"
-cp -a "$top/tests/sim" "$build/src/tests/"
+cp -a "$src/Kbuild" "$src/kmod" "$build/src/"
+cp -a "$src/tests/sim" "$build/src/tests/"
 (cd "$build/src" && find . \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete)
 # Debian's headers name the compiler the kernel was built with (gcc-10 for
 # 5.10); this machine's gcc builds modules for all of them.
@@ -159,7 +214,9 @@ make -s -C "$hdr" M="$build/src" ARCH="$karch" CROSS_COMPILE="$cross" CC="${cros
 	cat "$build/modules.log" >&2; echo "run.sh: module build failed" >&2; exit 1; }
 if [ $build_only = 1 ]; then
 	# Warnings count: settle must build clean on every supported kernel.
-	if grep -E 'warning:' "$build/modules.log" >&2; then
+	# Case-blind, so modpost's "WARNING:" lines (an undefined symbol, a
+	# missing Module.symvers) count too.
+	if grep -iE 'warning:' "$build/modules.log" >&2; then
 		echo "run.sh: module build against $rel has warnings" >&2
 		exit 1
 	fi
@@ -181,7 +238,7 @@ done
 # 3. The initramfs.
 ird=$build/initramfs
 rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,root,lib/settle,tests}
-cp "$kdir/root/bin/busybox" "$ird/bin/busybox"
+cp "$bbdir/bin/busybox" "$ird/bin/busybox"
 for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
 	"$kmods/drivers/cpufreq/cpufreq_userspace.ko"* "$kmods/drivers/cpufreq/cpufreq_ondemand.ko"* \
 	"$kmods/drivers/cpufreq/cpufreq_performance.ko"* \

@@ -13,7 +13,20 @@ wait_policy $cpu "$before" || die "scaling_max_freq did not become 729600: $(pol
 settle step --cpu $cpu --rates 115200,1728000 --count 1000 --gap-ms 20 --warmup 0 \
 	--seed 2 -o /tmp/kill 2>/tmp/kill.err &
 pid=$!
-sleep 2
+# Kill once the campaign has attached and holds the CPU, plus a second of
+# steps.  A fixed 2 s from the start raced settle's start-up, which takes
+# about 2 s on 5.10 x86_64 under TCG: the kill came before any step.
+i=0
+until grep -q '^settle step: attached' /tmp/kill.err 2>/dev/null &&
+	[ "$(cat $d/scaling_governor)" = userspace ]; do
+	i=$((i + 1))
+	if [ $i -gt 300 ] || ! kill -0 $pid 2>/dev/null; then
+		cat /tmp/kill.err
+		die "settle step did not start its campaign within 30 s"
+	fi
+	sleep 0.1
+done
+sleep 1
 during=$(cat $d/scaling_governor)
 kill -9 $pid
 wait $pid
