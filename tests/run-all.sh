@@ -56,11 +56,15 @@ for arch in ${SETTLE_TEST_ARCHES:-x86_64 arm64}; do
 	   stage "vm-$arch-smoke" tests/vm/suite.sh "$arch" smoke ;;
 	esac
 done
-# The other kernel lines boot too: 5.10 and 6.12, a short subset each, on
-# arm64 (virtual time) unless only x86_64 is tested.
+# The other kernel lines boot too, a short subset each: 5.10 on arm64 in
+# virtual time, 6.12 on x86_64 on the wall clock.  6.12 arm64 in virtual
+# time stalled RCU once in about seven runs, before settle.ko was loaded
+# (Documentation/testbed.rst); it is run by hand until that is understood.
 case " ${SETTLE_TEST_ARCHES:-x86_64 arm64} " in
-*" arm64 "*) stage vm-kernels tests/vm/suite.sh arm64 kernels ;;
-*) stage vm-kernels tests/vm/suite.sh x86_64 kernels ;;
+*" arm64 "*) SETTLE_SUITE_KERNELS=5.10 stage vm-kernels-arm64 tests/vm/suite.sh arm64 kernels ;;
+esac
+case " ${SETTLE_TEST_ARCHES:-x86_64 arm64} " in
+*" x86_64 "*) SETTLE_SUITE_KERNELS=6.12 stage vm-kernels-x86_64 tests/vm/suite.sh x86_64 kernels ;;
 esac
 
 echo "$passed passed, $failed failed"
