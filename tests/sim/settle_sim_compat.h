@@ -46,6 +46,18 @@ static inline void settle_sim_hrtimer_setup(struct hrtimer *t,
 }
 #endif
 
+/*
+ * sim_emc.c's interconnect provider needs a path without a device tree:
+ * icc_get() by node ids, which v5.10 .. v6.1 export and v6.12 no longer
+ * does (the versions between are not built here).  Elsewhere EMC has no
+ * interconnect side.
+ */
+#if IS_ENABLED(CONFIG_INTERCONNECT) && LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#define SIM_HAVE_ICC	1
+#else
+#define SIM_HAVE_ICC	0
+#endif
+
 /* INIT_CSD() appeared in v5.11; before it the fields were set directly. */
 #ifndef INIT_CSD
 #define INIT_CSD(_csd, _func, _info)					\

@@ -149,6 +149,6 @@ void sim_replay_next(u32 domain, u32 from, u32 to, u64 *stall_ns,
 
 /* sim_emc.c: the CPU's request to the EMC clock (cpu_emc_link) */
 void sim_emc_link_request(const struct sim_xfer *parent, unsigned int idx,
-			  unsigned int nr);
+			  unsigned int nr, bool icc);
 
 #endif /* SIM_CORE_H */

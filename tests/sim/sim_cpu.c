@@ -30,10 +30,10 @@ module_param_array(freqs_khz, uint, &nr_freqs, 0444);
 MODULE_PARM_DESC(freqs_khz,
 		 "CPU frequency table in kHz, strictly ascending, at most 16 (default 115200,729600,1728000)");
 
-static bool cpu_emc_link;
-module_param(cpu_emc_link, bool, 0644);
+static unsigned int cpu_emc_link;
+module_param(cpu_emc_link, uint, 0644);
 MODULE_PARM_DESC(cpu_emc_link,
-		 "Each CPU transition sets EMC to the rate of the same table position, inside its driver call (needs emc=1; default off)");
+		 "Each CPU transition asks EMC for the rate of the same table position, inside its driver call: 1 through the clock, 2 through an interconnect bandwidth request (needs emc=1, and emc_icc=1 for 2; default 0, off)");
 
 static DEFINE_PER_CPU(struct sim_clk, sim_cpu_clks);
 static struct cpufreq_frequency_table sim_freq_table[SIM_MAX_FREQS + 1];
@@ -61,7 +61,8 @@ static int sim_target_index(struct cpufreq_policy *policy, unsigned int index)
 		       &x);
 	x.cpu = policy->cpu;
 	if (READ_ONCE(cpu_emc_link))
-		sim_emc_link_request(&x, index, nr_freqs);
+		sim_emc_link_request(&x, index, nr_freqs,
+				     READ_ONCE(cpu_emc_link) == 2);
 	sim_xfer_end(&x);
 	return 0;
 }

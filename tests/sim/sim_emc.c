@@ -15,19 +15,29 @@
  * domain's cpu_emc_link requests, one for debugfs settle_sim/emc_rate (kHz;
  * a write requests that rate, a read shows the software view).
  *
- * No interconnect provider: the devfreq and clk paths are the ones settle
- * drives on Tegra, and an icc provider would only add a third way to ask.
+ * With emc_icc=1 (where the kernel lets a module build an interconnect
+ * path without a device tree, see settle_sim_compat.h) EMC is also driven
+ * as on Orin: an interconnect provider with nodes "sim-mc" -> "emc" turns
+ * the aggregate peak bandwidth into the lowest table rate that carries it
+ * (8 bytes a cycle) and moves EMC itself, without the clock framework, so
+ * the clk_set_rate tracepoints stay silent as they do under the BPMP.
+ * debugfs settle_sim/emc_bw (kB/s) makes such a request; cpu_emc_link=2
+ * makes one from each CPU transition's driver call.
  */
 #include "sim_core.h"
+#include "settle_sim_compat.h"
 
 #include <linux/clk.h>
 #include <linux/clk-provider.h>
 #include <linux/clkdev.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
+#include <linux/interconnect.h>
+#include <linux/interconnect-provider.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 
@@ -52,6 +62,11 @@ static char *emc_steal_cpus = "";
 module_param(emc_steal_cpus, charp, 0444);
 MODULE_PARM_DESC(emc_steal_cpus,
 		 "CPUs EMC throttles by 1 - f_emc/f_emc_max, a cpulist, empty = none (default)");
+
+static bool emc_icc;
+module_param(emc_icc, bool, 0444);
+MODULE_PARM_DESC(emc_icc,
+		 "Also drive EMC through an interconnect provider, as on Orin (needs emc=1; default off)");
 
 static struct sim_clk sim_emc_clk;
 static struct cpumask sim_emc_steal_mask;
@@ -98,8 +113,8 @@ static int sim_emc_determine_rate(struct clk_hw *hw,
 	return 0;
 }
 
-static int sim_emc_set_rate(struct clk_hw *hw, unsigned long rate,
-			    unsigned long parent_rate)
+/* One EMC transition, inside whatever driver call asked for it. */
+static void sim_emc_move(u32 khz)
 {
 	struct sim_xfer x = { };
 
@@ -107,11 +122,153 @@ static int sim_emc_set_rate(struct clk_hw *hw, unsigned long rate,
 		x.parent_dev = sim_emc_link_parent->dev;
 		x.parent_t_request_ns = sim_emc_link_parent->t_request_ns;
 	}
-	sim_xfer_begin(&sim_emc_clk, sim_clk_target_khz(&sim_emc_clk),
-		       rate / 1000, &x);
+	sim_xfer_begin(&sim_emc_clk, sim_clk_target_khz(&sim_emc_clk), khz,
+		       &x);
 	sim_xfer_end(&x);
+}
+
+static int sim_emc_set_rate(struct clk_hw *hw, unsigned long rate,
+			    unsigned long parent_rate)
+{
+	sim_emc_move(rate / 1000);
 	return 0;
 }
+
+/* ---- interconnect -------------------------------------------------------- */
+
+/* Bytes EMC moves a cycle: the rate that carries a bandwidth. */
+#define SIM_EMC_BYTES_PER_CYCLE	8
+/* Node ids are global: far from any real provider's. */
+#define SIM_ICC_MC_ID		0x5e7710
+#define SIM_ICC_EMC_ID		0x5e7711
+
+static struct icc_path *sim_icc_path;
+static struct dentry *sim_icc_dbg_file;
+
+static int sim_icc_request(u32 khz)
+{
+	return icc_set_bw(sim_icc_path, 0, khz * SIM_EMC_BYTES_PER_CYCLE);
+}
+
+#if SIM_HAVE_ICC
+/* The lowest table rate that carries @kbps, else the top one. */
+static u32 sim_emc_rate_for_bw(u32 kbps)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_emc_rates; i++)
+		if ((u64)emc_rates_khz[i] * SIM_EMC_BYTES_PER_CYCLE >= kbps)
+			return emc_rates_khz[i];
+	return emc_rates_khz[nr_emc_rates - 1];
+}
+
+static struct icc_provider sim_icc_provider;
+static struct icc_node *sim_icc_nodes[2];
+static struct platform_device *sim_icc_pdev;
+
+/* Under the interconnect core's lock, after the new bandwidth is summed. */
+static int sim_icc_set(struct icc_node *src, struct icc_node *dst)
+{
+	u32 khz;
+
+	if (dst->id != SIM_ICC_EMC_ID)
+		return 0;
+	khz = sim_emc_rate_for_bw(dst->peak_bw);
+	if (khz != sim_clk_target_khz(&sim_emc_clk))
+		sim_emc_move(khz);
+	return 0;
+}
+
+/*
+ * Without it the core starts every node at INT_MAX until a sync_state
+ * that only device-tree providers get, and EMC would never come down.
+ */
+static int sim_icc_get_bw(struct icc_node *node, u32 *avg, u32 *peak)
+{
+	*avg = 0;
+	*peak = 0;
+	return 0;
+}
+
+static struct icc_node *sim_icc_xlate(struct of_phandle_args *spec,
+				      void *data)
+{
+	return ERR_PTR(-EINVAL);
+}
+
+static int sim_icc_start(void)
+{
+	struct icc_provider *p = &sim_icc_provider;
+	int ret, i;
+
+	sim_icc_pdev = platform_device_register_simple("sim-mc", -1, NULL, 0);
+	if (IS_ERR(sim_icc_pdev))
+		return PTR_ERR(sim_icc_pdev);
+	INIT_LIST_HEAD(&p->nodes);
+	p->set = sim_icc_set;
+	p->aggregate = icc_std_aggregate;
+	p->xlate = sim_icc_xlate;
+	p->get_bw = sim_icc_get_bw;
+	p->dev = &sim_icc_pdev->dev;
+	ret = icc_provider_add(p);
+	if (ret)
+		goto err_unregister_pdev;
+	for (i = 0; i < 2; i++) {
+		sim_icc_nodes[i] = icc_node_create(SIM_ICC_MC_ID + i);
+		if (IS_ERR(sim_icc_nodes[i])) {
+			ret = PTR_ERR(sim_icc_nodes[i]);
+			sim_icc_nodes[i] = NULL;
+			goto err_remove_nodes;
+		}
+		sim_icc_nodes[i]->name = i ? SIM_EMC_NAME : "sim-mc";
+		icc_node_add(sim_icc_nodes[i], p);
+	}
+	ret = icc_link_create(sim_icc_nodes[0], SIM_ICC_EMC_ID);
+	if (ret)
+		goto err_remove_nodes;
+	sim_icc_path = icc_get(&sim_icc_pdev->dev, SIM_ICC_MC_ID,
+			       SIM_ICC_EMC_ID);
+	if (IS_ERR_OR_NULL(sim_icc_path)) {
+		ret = sim_icc_path ? PTR_ERR(sim_icc_path) : -ENODEV;
+		sim_icc_path = NULL;
+		goto err_remove_nodes;
+	}
+	return 0;
+
+err_remove_nodes:
+	icc_nodes_remove(p);
+	icc_provider_del(p);
+err_unregister_pdev:
+	platform_device_unregister(sim_icc_pdev);
+	return ret;
+}
+
+static void sim_icc_stop(void)
+{
+	icc_put(sim_icc_path);
+	sim_icc_path = NULL;
+	icc_nodes_remove(&sim_icc_provider);
+	icc_provider_del(&sim_icc_provider);
+	platform_device_unregister(sim_icc_pdev);
+}
+#else
+static int sim_icc_start(void)
+{
+	pr_err("emc_icc=1: this kernel has no interconnect path a module can build without a device tree\n");
+	return -EOPNOTSUPP;
+}
+
+static void sim_icc_stop(void) { }
+#endif
+
+static int sim_emc_bw_set(void *data, u64 val)
+{
+	if (val > U32_MAX)
+		return -EINVAL;
+	return icc_set_bw(sim_icc_path, 0, val);
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(sim_emc_bw_fops, NULL, sim_emc_bw_set, "%llu\n");
 
 static const struct clk_ops sim_emc_ops_clk = {
 	.recalc_rate = sim_emc_recalc_rate,
@@ -124,25 +281,28 @@ static const struct clk_ops sim_emc_ops_clk = {
  * @parent: the CPU transition in progress
  * @idx: its target's position in the CPU table
  * @nr: entries of the CPU table
+ * @icc: through the interconnect (a bandwidth request), not the clock
  *
  * Asks EMC for the rate at the same relative table position, through the
- * simulator's own consumer handle.  No-op without emc=1.
+ * simulator's own consumer handle or interconnect path.  No-op without
+ * emc=1 (or, for @icc, emc_icc=1).
  */
 void sim_emc_link_request(const struct sim_xfer *parent, unsigned int idx,
-			  unsigned int nr)
+			  unsigned int nr, bool icc)
 {
 	unsigned int i = nr_emc_rates - 1;
 	int ret;
 
-	if (!sim_emc_link_clk)
+	if (!sim_emc_link_clk || (icc && !sim_icc_path))
 		return;
 	if (nr > 1)
 		i = DIV_ROUND_CLOSEST(idx * (nr_emc_rates - 1), nr - 1);
 	mutex_lock(&sim_emc_link_lock);
 	sim_emc_link_parent = parent;
 	WRITE_ONCE(sim_emc_link_task, current);
-	ret = clk_set_rate(sim_emc_link_clk,
-			   (unsigned long)emc_rates_khz[i] * 1000);
+	ret = icc ? sim_icc_request(emc_rates_khz[i]) :
+		    clk_set_rate(sim_emc_link_clk,
+				 (unsigned long)emc_rates_khz[i] * 1000);
 	WRITE_ONCE(sim_emc_link_task, NULL);
 	sim_emc_link_parent = NULL;
 	mutex_unlock(&sim_emc_link_lock);
@@ -225,12 +385,23 @@ static int sim_emc_start(void)
 	sim_emc_dbg_file = debugfs_create_file_unsafe("emc_rate", 0644,
 						      sim_dir, NULL,
 						      &sim_emc_rate_fops);
+	if (emc_icc) {
+		ret = sim_icc_start();
+		if (ret)
+			goto err_put_dbg_clk;
+		sim_icc_dbg_file = debugfs_create_file_unsafe("emc_bw", 0200,
+							      sim_dir, NULL,
+							      &sim_emc_bw_fops);
+	}
 	sim_emc_registered = true;
-	pr_info("emc: clock %s, %u rates up to %u kHz, throttles CPUs '%s'\n",
+	pr_info("emc: clock %s, %u rates up to %u kHz, throttles CPUs '%s'%s\n",
 		SIM_EMC_NAME, nr_emc_rates, sim_emc_clk.fmax_khz,
-		emc_steal_cpus);
+		emc_steal_cpus, emc_icc ? ", interconnect sim-mc -> emc" : "");
 	return 0;
 
+err_put_dbg_clk:
+	debugfs_remove(sim_emc_dbg_file);
+	clk_put(sim_emc_dbg_clk);
 err_put_link_clk:
 	clk_put(sim_emc_link_clk);
 err_drop_lookup:
@@ -251,6 +422,10 @@ static void sim_emc_stop(void)
 	sim_emc_registered = false;
 	/* Waits for a write in flight. */
 	debugfs_remove(sim_emc_dbg_file);
+	if (sim_icc_path) {
+		debugfs_remove(sim_icc_dbg_file);
+		sim_icc_stop();
+	}
 	clk_put(sim_emc_dbg_clk);
 	clk_put(sim_emc_link_clk);
 	sim_emc_link_clk = NULL;

@@ -87,19 +87,19 @@ echo 1 > $D/truth
 
 # 1. The devices exist.
 grep -q settle_sim_dev_lookup /proc/kallsyms && grep -q settle_sim_dev_read_khz /proc/kallsyms
-check $([ $? = 0 ] && echo ok) exports "settle_sim_dev_lookup, settle_sim_dev_read_khz"
+check $([ $? = 0 ] && echo ok || echo fail) exports "settle_sim_dev_lookup, settle_sim_dev_read_khz"
 [ -d $G ] && [ "$(cat $G/governor)" = simple_ondemand ] && [ "$(cat $G/cur_freq)" = 1020000000 ]
-check $([ $? = 0 ] && echo ok) gpu-devfreq "$G: $(cat $G/governor 2>&1) at $(cat $G/cur_freq 2>&1) Hz; OPPs $(cat $G/available_frequencies 2>&1)"
+check $([ $? = 0 ] && echo ok || echo fail) gpu-devfreq "$G: $(cat $G/governor 2>&1) at $(cat $G/cur_freq 2>&1) Hz; OPPs $(cat $G/available_frequencies 2>&1)"
 [ "$(cat $D/emc_rate 2>&1)" = 3199000 ]
-check $([ $? = 0 ] && echo ok) emc-clk "emc at $(cat $D/emc_rate 2>&1) kHz"
+check $([ $? = 0 ] && echo ok || echo fail) emc-clk "emc at $(cat $D/emc_rate 2>&1) kHz"
 
 # 2. GPU through devfreq's limits (simple_ondemand at 100 % load: max).
 echo 306000000 > $G/max_freq
 wait_file $G/cur_freq 306000000
-check $([ $? = 0 ] && echo ok) gpu-max-freq "max_freq 306 MHz -> cur_freq $(cat $G/cur_freq)"
+check $([ $? = 0 ] && echo ok || echo fail) gpu-max-freq "max_freq 306 MHz -> cur_freq $(cat $G/cur_freq)"
 echo 1020000000 > $G/max_freq
 wait_file $G/cur_freq 1020000000
-check $([ $? = 0 ] && echo ok) gpu-max-freq-up "max_freq 1020 MHz -> cur_freq $(cat $G/cur_freq)"
+check $([ $? = 0 ] && echo ok || echo fail) gpu-max-freq-up "max_freq 1020 MHz -> cur_freq $(cat $G/cur_freq)"
 
 # 3. Passive: the governor moves the GPU when its load drops.
 echo 10 > $P/gpu_load_pct
@@ -191,7 +191,7 @@ awk -F, -v cpu=cpu$CPU '
 		printf "%d EMC rows with a parent, %d not nested in it\n", k, bad
 		exit (k < 3 || bad)
 	}' /tmp/truth.csv > /tmp/link.txt
-check $([ $? = 0 ] && echo ok) cpu-emc-link "$(tail -n 3 /tmp/link.txt | tr '\n' ' ')"
+check $([ $? = 0 ] && echo ok || echo fail) cpu-emc-link "$(tail -n 3 /tmp/link.txt | tr '\n' ' ')"
 
 # 7. Every truth row against the profile in force (read back from debugfs),
 # replayed as settle_sim does: per pair, cyclically; an unlisted pair uses
@@ -249,7 +249,7 @@ awk -v slack=$STALL_SLACK_NS '
 		exit (bad || rows["cpu"] < 4 || rows["gpu"] < 4 || rows["emc"] < 6)
 	}' /tmp/profile.txt /tmp/profile_gpu.txt /tmp/profile_emc.txt \
 	pass=1 /tmp/truth.csv pass=2 /tmp/truth.csv > /tmp/model.txt
-check $([ $? = 0 ] && echo ok) replay "profiles cpu $kind_cpu gpu $kind_gpu emc $kind_emc: $(tail -n 4 /tmp/model.txt | tr '\n' ' ')"
+check $([ $? = 0 ] && echo ok || echo fail) replay "profiles cpu $kind_cpu gpu $kind_gpu emc $kind_emc: $(tail -n 4 /tmp/model.txt | tr '\n' ' ')"
 
 emit_file sim-domains.truth.csv /tmp/truth.csv
 emit_file sim-domains.state.csv /tmp/state.csv
