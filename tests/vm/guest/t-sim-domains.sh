@@ -15,7 +15,15 @@ TEST=sim-domains
 D=/sys/kernel/debug/settle_sim
 P=/sys/module/settle_sim/parameters
 G=/sys/class/devfreq/sim-gpu
-STALL_SLACK_NS=2000000
+# A sleeping stall wakes on a timer: in virtual time within 2 ms of its
+# planned end; on the wall clock TCG wakes it late by what the host's load
+# allows (24 ms seen with a CI run and four other guests on two cores), so
+# there the stall is only checked from below.
+if [ "$SETTLE_CLOCK" = virtual ]; then
+	STALL_SLACK_NS=2000000
+else
+	STALL_SLACK_NS=1000000000
+fi
 fails=0
 
 check() {
