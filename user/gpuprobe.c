@@ -696,6 +696,9 @@ static int calibrate(struct gpuprobe *gp, char *err, size_t errlen)
 	gp->tail = 0;
 	gp->have_prev = false;
 	gp->last_bin = 0;
+	/* The calibration's bins are gone: so is its count (a run's first
+	 * bins would otherwise read as done up to the calibration's last). */
+	atomic_store_explicit(&gp->done, 0, memory_order_release);
 	memset(gp->hist, 0, sizeof(gp->hist));
 	memset(&gp->st, 0, sizeof(gp->st));
 	memset(gp->bins, 0, gp->cap * sizeof(*gp->bins));
