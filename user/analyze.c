@@ -196,6 +196,8 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 			.bin_ns = (uint32_t)ev->f[PB_BIN_NS], .n = (uint32_t)ev->f[PB_N],
 		};
 
+		b.cpu = analysis_pb_src(ev);
+
 		/* A malformed count or width is not guessed at: drop the event. */
 		if (!b.n || b.n > TRACE_PROBE_BINS_PER_EVENT || !b.bin_ns)
 			return 0;
@@ -213,7 +215,19 @@ int analysis_add(const struct trace_event *ev, void *ctx)
 			.max = (uint32_t)ev->f[PI_PERIOD_MAX_NS],
 			.dropped = (uint32_t)ev->f[PI_DROPPED_BINS],
 			.fifo = (uint32_t)ev->f[PI_FIFO], .mlocked = (uint32_t)ev->f[PI_MLOCKED],
+			.kind = (uint32_t)ev->f[PI_KIND], .src = (uint32_t)ev->f[PI_CPU],
 		};
+
+		if (trace_probe_is_gpu(i.kind)) {
+			i.gpu = (uint32_t)ev->f[PI_GPU];
+			i.src = PROBE_SRC_GPU | (i.gpu & ~PROBE_SRC_GPU);
+			i.align_bound_ns = ev->f[PI_ALIGN_BOUND_NS];
+			i.gt_step_ns = (uint32_t)ev->f[PI_GT_STEP_NS];
+			i.time_bound_ns = ev->f[PI_TIME_BOUND_NS];
+			i.drift_ns = ev->f[PI_DRIFT_NS];
+			i.dropped_samples = ev->f[PI_DROPPED_SAMPLES];
+			i.status = (uint32_t)ev->f[PI_STATUS];
+		}
 		return PUSH(a, pi, &i);
 	}
 	case TEV_LIMITS: {
@@ -585,13 +599,19 @@ static bool has_gap(const struct probe_seg *sg, uint64_t from, uint64_t to)
 	return false;
 }
 
+/* Which segments find_seg() may return. */
+enum { SEG_THIS, SEG_ANY_CPU, SEG_ANY_GPU };
+
 static const struct probe_seg *find_seg(const struct analysis *a, uint32_t cpu,
-					uint64_t t, bool any_cpu)
+					uint64_t t, int which)
 {
 	for (size_t i = 0; i < a->nseg; i++) {
 		const struct probe_seg *sg = &a->seg[i];
+		bool gpu = probe_src_is_gpu(sg->cpu);
+		bool ok = which == SEG_THIS ? sg->cpu == cpu :
+			  which == SEG_ANY_GPU ? gpu : !gpu;
 
-		if ((any_cpu || sg->cpu == cpu) && t >= sg->t0_ns &&
+		if (ok && t >= sg->t0_ns &&
 		    t < sg->t0_ns + (uint64_t)sg->n * sg->bin_ns)
 			return sg;
 	}
@@ -755,9 +775,21 @@ void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg
 		refit(x, &ser, t, &p, &r, run);
 	switch (r.status) {
 	case CP_OK:
+		/*
+		 * A GPU probe's times went through the %globaltimer mapping:
+		 * its bound adds to the detector's.  Without its probe_info
+		 * (the campaign never stopped the probe) there is no stated
+		 * bound, so no number.
+		 */
+		if (probe_src_is_gpu(sg->cpu)) {
+			if (!analysis_gpu_time_bound(a, sg->cpu, &x->tp_time_bound_ns)) {
+				x->flags |= XF_PROBE_NO_DATA;
+				break;
+			}
+		}
 		x->has_tp = true;
 		x->t_throughput_ns = r.t_change_ns;
-		x->tp_bound_ns = r.bound_ns;
+		x->tp_bound_ns = r.bound_ns + x->tp_time_bound_ns;
 		x->tp_noise_ns = r.noise_ns;
 		break;
 	case CP_DEGENERATE:
@@ -772,36 +804,69 @@ void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg
 	}
 }
 
+bool analysis_gpu_time_bound(const struct analysis *a, uint32_t src, uint64_t *bound)
+{
+	/* One probe_info per probe run; the largest if several say so. */
+	bool found = false;
+
+	*bound = 0;
+	for (size_t i = 0; i < a->npi; i++)
+		if (trace_probe_is_gpu(a->pi[i].kind) && a->pi[i].src == src) {
+			if (a->pi[i].time_bound_ns > *bound)
+				*bound = a->pi[i].time_bound_ns;
+			found = true;
+		}
+	return found;
+}
+
+uint32_t analysis_pb_src(const struct trace_event *ev)
+{
+	/* A GPU probe's bins: keyed apart from every CPU's. */
+	if (trace_probe_is_gpu(ev->f[PB_KIND]))
+		return PROBE_SRC_GPU | ((uint32_t)ev->f[PB_GPU] & ~PROBE_SRC_GPU);
+	return (uint32_t)ev->f[PB_CPU];
+}
+
 static void throughput(struct analysis *a)
 {
 	uint32_t probe_cpu = 0;
-	bool one_cpu = a->nseg > 0;
+	size_t ncpu = 0;
+	bool one_cpu;
 
+	/* CPU probes only: a GPU probe measures no CPU. */
 	for (size_t i = 0; i < a->nseg; i++) {
-		if (i && a->seg[i].cpu != probe_cpu)
-			one_cpu = false;
+		if (probe_src_is_gpu(a->seg[i].cpu))
+			continue;
+		if (ncpu && a->seg[i].cpu != probe_cpu)
+			ncpu++;
+		else if (!ncpu)
+			ncpu = 1;
 		probe_cpu = a->seg[i].cpu;
 	}
+	one_cpu = ncpu == 1;
 	/* a->x is in request order here. */
 	for (size_t i = 0; i < a->nx; i++) {
 		struct xition *x = &a->x[i];
 		const struct probe_seg *sg;
 		uint64_t t = x->t_request_ns;
 
-		if (!a->nseg) {
+		if (!a->nseg || (x->dom == TRACE_DOMAIN_CPU && !ncpu)) {
 			x->flags |= XF_NO_PROBE;
 			continue;
 		}
 		/*
-		 * A GPU or EMC transition is seen by a probe on any CPU (a
-		 * memory-bound one for EMC): that is no "other CPU".
+		 * A GPU or EMC transition is seen by the GPU probe, else by a
+		 * probe on any CPU (a memory-bound one for EMC): that is no
+		 * "other CPU".
 		 */
 		if (x->dom != TRACE_DOMAIN_CPU) {
-			sg = find_seg(a, 0, t, true);
+			sg = find_seg(a, 0, t, SEG_ANY_GPU);
+			if (!sg)
+				sg = find_seg(a, 0, t, SEG_ANY_CPU);
 		} else {
-			sg = find_seg(a, x->dev, t, false);
+			sg = find_seg(a, x->dev, t, SEG_THIS);
 			if (!sg && one_cpu && probe_cpu != x->dev) {
-				sg = find_seg(a, x->dev, t, true);
+				sg = find_seg(a, x->dev, t, SEG_ANY_CPU);
 				if (sg)
 					x->flags |= XF_PROBE_OTHER_CPU;
 			}

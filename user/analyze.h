@@ -59,6 +59,9 @@ struct xition {
 	uint64_t eff_bound_ns;	/* (ts - prev_ts) + cost */
 	uint64_t t_throughput_ns;	/* change point; valid if has_tp */
 	uint64_t tp_bound_ns, tp_noise_ns;
+	/* Of tp_bound_ns, the GPU probe's clock mapping (its probe_info's
+	 * time_bound_ns); 0 for a CPU probe. */
+	uint64_t tp_time_bound_ns;
 	uint64_t wstall_ns;	/* workload stall; valid if has_wstall */
 	uint64_t wstall_noise_ns;	/* the same over the pre window */
 	uint32_t dom;		/* enum settle_domain */
@@ -128,9 +131,22 @@ static inline bool st_failed(const struct st_ev *s)
 	return s->err && !(s->err == EALREADY && (s->flags & TRACE_STEP_POSITION));
 }
 
+/*
+ * Whose bins (pb_ev.cpu, probe_seg.cpu, probe_info_ev.src): a CPU probe's
+ * CPU, or PROBE_SRC_GPU | the CUDA device for the GPU probe, so that one
+ * key keeps every probe's bins apart.
+ */
+#define PROBE_SRC_GPU	0x80000000U
+static inline bool probe_src_is_gpu(uint32_t src)
+{
+	return src & PROBE_SRC_GPU;
+}
+/* The key of a probe_bins event's bins. */
+uint32_t analysis_pb_src(const struct trace_event *ev);
+
 struct pb_ev {			/* one probe_bins event */
 	uint64_t t0_ns;
-	uint32_t cpu, bin_ns, n;
+	uint32_t cpu, bin_ns, n;	/* cpu: the key above */
 	uint32_t w[TRACE_PROBE_BINS_PER_EVENT];
 };
 
@@ -158,9 +174,14 @@ struct link_stats {
 struct probe_info_ev {
 	uint64_t samples;
 	uint32_t cpu, bin_ns, iters, p50, p99, max, dropped, fifo, mlocked;
+	uint32_t kind;			/* TRACE_PROBE_* */
+	uint32_t src;			/* key of its bins (PROBE_SRC_GPU) */
+	/* GPU probe only (0 otherwise) */
+	uint32_t gpu, gt_step_ns, status;
+	uint64_t align_bound_ns, time_bound_ns, drift_ns, dropped_samples;
 };
 
-/* Contiguous probe bins of one CPU. */
+/* Contiguous probe bins of one CPU (or GPU probe: cpu is the key). */
 struct probe_seg {
 	uint32_t cpu, bin_ns;
 	uint64_t t0_ns;
@@ -230,6 +251,11 @@ void analysis_windows(const struct analysis *a, size_t i, struct cp_params *p);
 void analysis_probe_one(struct analysis *a, size_t i, const struct probe_seg *sg);
 int analysis_groups(struct analysis *a);
 const char *analysis_flag_name(unsigned int bit);
+/*
+ * The GPU probe `src`'s time bound (probe_info's time_bound_ns): true if
+ * the trace has its probe_info.
+ */
+bool analysis_gpu_time_bound(const struct analysis *a, uint32_t src, uint64_t *bound);
 /*
  * The device (dom, dev), added (named "<domain><dev>") if no `device` event
  * declared it; NULL when out of memory.

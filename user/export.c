@@ -207,7 +207,9 @@ static void write_probe_csv(const struct analysis *a, FILE *f)
 		const struct probe_seg *sg = &a->seg[s];
 
 		for (size_t i = 0; i < sg->n; i++)
-			fprintf(f, "cpu,cpu%u,%" PRIu64 ",%u,%u\n", sg->cpu,
+			fprintf(f, "%s,%s%u,%" PRIu64 ",%u,%u\n",
+				probe_src_is_gpu(sg->cpu) ? "gpu" : "cpu",
+				probe_src_is_gpu(sg->cpu) ? "gpu" : "cpu", sg->cpu & ~PROBE_SRC_GPU,
 				sg->t0_ns + (uint64_t)i * sg->bin_ns, sg->bin_ns, sg->w[i]);
 	}
 }

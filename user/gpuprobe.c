@@ -696,6 +696,9 @@ static int calibrate(struct gpuprobe *gp, char *err, size_t errlen)
 	gp->tail = 0;
 	gp->have_prev = false;
 	gp->last_bin = 0;
+	/* The calibration's bins are gone: so is its count (a run's first
+	 * bins would otherwise read as done up to the calibration's last). */
+	atomic_store_explicit(&gp->done, 0, memory_order_release);
 	memset(gp->hist, 0, sizeof(gp->hist));
 	memset(&gp->st, 0, sizeof(gp->st));
 	memset(gp->bins, 0, gp->cap * sizeof(*gp->bins));
@@ -803,6 +806,34 @@ int gpuprobe_start(const struct gpuprobe_config *cfg, struct gpuprobe **out,
 fail:
 	gpuprobe_free(gp);
 	return -1;
+}
+
+int gpuprobe_check(const struct gpuprobe_config *cfg, struct gpuprobe_info *info,
+		   char *err, size_t errlen)
+{
+	struct gpuprobe *gp;
+	int ret;
+
+	gp = calloc(1, sizeof(*gp));
+	if (!gp) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	gp->cfg = *cfg;
+	atomic_init(&gp->done, 0);
+	atomic_init(&gp->stop, false);
+	atomic_init(&gp->failed, 0);
+	if (gp->cfg.kind != GPUPROBE_COMPUTE && gp->cfg.kind != GPUPROBE_MEMORY) {
+		set_err(err, errlen, "unknown GPU probe kind %d", (int)gp->cfg.kind);
+		ret = -1;
+	} else {
+		/* Nothing is launched or allocated on the GPU: only looked at. */
+		ret = open_device(gp, err, errlen);
+	}
+	if (!ret && info)
+		*info = gp->info;
+	gpuprobe_free(gp);
+	return ret ? -1 : 0;
 }
 
 const struct gpuprobe_info *gpuprobe_info(const struct gpuprobe *gp)

@@ -82,6 +82,15 @@ struct gpuprobe;
  */
 int gpuprobe_start(const struct gpuprobe_config *cfg, struct gpuprobe **out,
 		   char *err, size_t errlen);
+/*
+ * What gpuprobe_start() checks before it launches anything: the driver
+ * loads, the device exists and can map host memory, and the device code
+ * loads on it; then everything is let go.  Same errors ("no GPU probe:
+ * ..." where none is possible); info (may be NULL) gets the device.  For a
+ * caller that must know before it changes anything else.
+ */
+int gpuprobe_check(const struct gpuprobe_config *cfg, struct gpuprobe_info *info,
+		   char *err, size_t errlen);
 const struct gpuprobe_info *gpuprobe_info(const struct gpuprobe *gp);
 uint64_t gpuprobe_t0_ns(const struct gpuprobe *gp);
 uint32_t gpuprobe_bin_ns(const struct gpuprobe *gp);

@@ -143,8 +143,10 @@ static bool requested_near(const struct analysis *a, uint32_t cpu, uint64_t w)
 {
 	uint64_t lo = w > LEVEL_WINDOW_NS ? w - LEVEL_WINDOW_NS : 0;
 
+	/* The GPU probe: any GPU or EMC request (PROBE_SRC_GPU). */
 	for (size_t i = 0; i < a->nx; i++)
-		if (a->x[i].dom == TRACE_DOMAIN_CPU && a->x[i].dev == cpu &&
+		if ((probe_src_is_gpu(cpu) ? a->x[i].dom != TRACE_DOMAIN_CPU :
+		     a->x[i].dom == TRACE_DOMAIN_CPU && a->x[i].dev == cpu) &&
 		    a->x[i].t_request_ns >= lo &&
 		    a->x[i].t_request_ns < w + 2 * LEVEL_WINDOW_NS)
 			return true;
@@ -157,7 +159,8 @@ static int probe_levels(const struct analysis *a, struct insight *in)
 	for (size_t i = 0; i < a->levels.n; i++) {
 		const struct level_change *c = &a->levels.lc[i];
 		struct insight_ux u = { .t_ns = c->t_window_ns + LEVEL_WINDOW_NS / 2,
-					.domain = "cpu", .cpu = c->cpu,
+					.domain = probe_src_is_gpu(c->cpu) ? "gpu" : "cpu",
+					.cpu = c->cpu & ~PROBE_SRC_GPU,
 					.kind = UX_PROBE_LEVEL, .ratio = c->ratio };
 
 		if (!requested_near(a, c->cpu, c->t_window_ns) && add_ux(in, &u))

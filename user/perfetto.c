@@ -248,7 +248,9 @@ static void throughput(struct pf *pf, const struct analysis *a, uint64_t bin_ns)
 {
 	for (size_t s = 0; s < a->nseg; s++) {
 		const struct probe_seg *sg = &a->seg[s];
-		uint64_t track = track_uuid("cpu", sg->cpu, TK_THROUGHPUT);
+		/* The GPU probe's throughput goes with the GPU's tracks. */
+		uint64_t track = track_uuid(probe_src_is_gpu(sg->cpu) ? "gpu" : "cpu",
+					    sg->cpu & ~PROBE_SRC_GPU, TK_THROUGHPUT);
 		uint64_t start = sg->t0_ns, work = 0;
 
 		for (size_t i = 0; i < sg->n; i++) {
@@ -300,11 +302,15 @@ int perfetto_write(const struct analysis *a, FILE *f, uint64_t bin_ns,
 		if (!dev_find(devs, &ndev, MAX_DEVS, a->x[i].domain, a->x[i].dev,
 			      a->x[i].device))
 			goto toomany;
-	for (size_t i = 0; i < a->nseg; i++)
-		if (!dev_find(devs, &ndev, MAX_DEVS, "cpu", a->seg[i].cpu,
-			      analysis_device_find(a, TRACE_DOMAIN_CPU, a->seg[i].cpu) ?
-			      analysis_device_find(a, TRACE_DOMAIN_CPU, a->seg[i].cpu)->name : NULL))
+	for (size_t i = 0; i < a->nseg; i++) {
+		bool gpu = probe_src_is_gpu(a->seg[i].cpu);
+		uint32_t d = a->seg[i].cpu & ~PROBE_SRC_GPU;
+		const struct trace_dev *td =
+			analysis_device_find(a, gpu ? TRACE_DOMAIN_GPU : TRACE_DOMAIN_CPU, d);
+
+		if (!dev_find(devs, &ndev, MAX_DEVS, gpu ? "gpu" : "cpu", d, td ? td->name : NULL))
 			goto toomany;
+	}
 	for (size_t i = 0; i < ndev; i++)
 		for (int k = 0; k < TK_N; k++)
 			descriptor(&pf, devs[i].domain, devs[i].device, devs[i].name,

@@ -170,6 +170,13 @@ static void json_opt_uint(json_writer_t *w, const char *name, bool has, uint64_t
 		jsonw_null(w);
 }
 
+static const char *probe_kind_name(uint32_t kind)
+{
+	static const char *const names[] = { "cpu", "cpu-memory", "gpu-compute", "gpu-memory" };
+
+	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+}
+
 static void json_probe(json_writer_t *w, const struct analysis *a)
 {
 	jsonw_name(w, "probe");
@@ -194,6 +201,17 @@ static void json_probe(json_writer_t *w, const struct analysis *a)
 		jsonw_bool(w, p->fifo);
 		jsonw_name(w, "mlocked");
 		jsonw_bool(w, p->mlocked);
+		jsonw_string_field(w, "kind", probe_kind_name(p->kind));
+		if (trace_probe_is_gpu(p->kind)) {
+			jsonw_uint_field(w, "gpu", p->gpu);
+			jsonw_uint_field(w, "align_bound_ns", p->align_bound_ns);
+			jsonw_uint_field(w, "globaltimer_step_ns", p->gt_step_ns);
+			jsonw_uint_field(w, "time_bound_ns", p->time_bound_ns);
+			jsonw_uint_field(w, "drift_ns", p->drift_ns);
+			jsonw_uint_field(w, "dropped_samples", p->dropped_samples);
+			jsonw_name(w, "failed");
+			jsonw_bool(w, p->status == TRACE_PROBE_FAILED);
+		}
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -547,12 +565,27 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	if (a->steps)
 		fprintf(out, "steps:    %" PRIu64 " (%" PRIu64 " warm-up, excluded; %" PRIu64
 			" failed)\n", a->steps, a->steps_warmup, a->steps_failed);
-	for (size_t i = 0; i < a->npi; i++)
+	for (size_t i = 0; i < a->npi; i++) {
+		const struct probe_info_ev *p = &a->pi[i];
+
+		if (trace_probe_is_gpu(p->kind)) {
+			fprintf(out, "probe:    GPU %u %s, %" PRIu64 " samples, sample period p50 %u ns,"
+				" p99 %u ns, max %u ns, bins %u ns, %" PRIu64 " samples dropped%s\n",
+				p->gpu, probe_kind_name(p->kind), p->samples, p->p50, p->p99,
+				p->max, p->bin_ns, p->dropped_samples,
+				p->status == TRACE_PROBE_FAILED ? ", FAILED (bins up to the failure)" : "");
+			fprintf(out, "          clock alignment +-%" PRIu64 " ns, %%globaltimer step %u ns,"
+				" drift %" PRIu64 " ns: time bound %" PRIu64 " ns, added to every"
+				" detection bound\n", p->align_bound_ns, p->gt_step_ns, p->drift_ns,
+				p->time_bound_ns);
+			continue;
+		}
 		fprintf(out, "probe:    cpu %u, %" PRIu64 " samples, sample period p50 %u ns,"
-			" p99 %u ns, max %u ns, bins %u ns%s%s\n", a->pi[i].cpu,
-			a->pi[i].samples, a->pi[i].p50, a->pi[i].p99, a->pi[i].max,
-			a->pi[i].bin_ns, a->pi[i].fifo ? "" : ", no SCHED_FIFO",
-			a->pi[i].mlocked ? "" : ", not mlocked");
+			" p99 %u ns, max %u ns, bins %u ns%s%s\n", p->cpu,
+			p->samples, p->p50, p->p99, p->max,
+			p->bin_ns, p->fifo ? "" : ", no SCHED_FIFO",
+			p->mlocked ? "" : ", not mlocked");
+	}
 	if (a->n_limits || a->n_policy)
 		fprintf(out, "policy:   %" PRIu64 " limits and %" PRIu64 " governor events\n",
 			a->n_limits, a->n_policy);

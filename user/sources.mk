@@ -16,3 +16,5 @@ LIB_SRCS += hist.c binstats.c fatbin.c cuda_dl.c gpuprobe.c
 APP_SRCS += probe_gpu_cmd.c
 # The CPU probe's memory kind (settle probe cpu --kind memory).
 LIB_SRCS += probe_mem.c
+# The campaign's probe, CPU or GPU (settle step --probe).
+LIB_SRCS += step_probe.c

@@ -8,7 +8,9 @@
  *
  * One thread does the stepping, the ring-buffer draining and the trace
  * writing (so the writer needs no lock), pinned to a CPU other than the
- * measured one; the probe thread is alone on the measured CPU.
+ * measured one; a CPU probe's thread is alone on the measured CPU.  The
+ * probe, CPU or GPU, is driven through step_probe.h, which tests run
+ * without /dev/settle.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +27,9 @@
 #include "../kmod/uapi/settle.h"
 #include "cmds.h"
 #include "devices.h"
-#include "probe.h"
 #include "recorder.h"
 #include "step.h"
+#include "step_probe.h"
 #include "trace.h"
 #include "util.h"
 
@@ -50,8 +52,8 @@ struct run {
 	uint32_t dev;		/* SETTLE_IOC_STEP's: the CPU, or the device's */
 	struct trace_writer *w;
 	struct recorder *rec;
-	struct probe *probe;
-	size_t bins_written;
+	struct step_prober *probe;
+	bool probe_failed;	/* the GPU probe failed: stop stepping */
 	uint64_t next_flush;
 	uint64_t start_ns;
 	struct step_rng rng;
@@ -120,24 +122,25 @@ static uint32_t clamp32(uint64_t v)
 
 /*
  * Probe bins as probe_bins events: only whole events while the probe runs,
- * so no event is split; `final` writes the tail.
+ * so no event is split; `final` writes the tail.  A GPU probe that failed
+ * ends the campaign: its data after the failure is not usable.
  */
 static int write_probe_bins(struct run *r, bool final)
 {
-	size_t done, end;
+	char err[SETTLE_ERR_LEN];
 
 	if (!r->probe)
 		return 0;
-	done = probe_bins_done(r->probe);
-	end = final ? done : r->bins_written + (done - r->bins_written) /
-		      TRACE_PROBE_BINS_PER_EVENT * TRACE_PROBE_BINS_PER_EVENT;
-	if (end <= r->bins_written)
-		return 0;
-	if (probe_trace_bins(r->w, r->probe, r->bins_written, end)) {
+	if (step_probe_write_bins(r->probe, r->w, final)) {
 		p_err("%s", trace_writer_error(r->w));
 		return -1;
 	}
-	r->bins_written = end;
+	if (!r->probe_failed && step_probe_failed(r->probe, err, sizeof(err))) {
+		if (r->tty)
+			fputc('\n', stderr);
+		p_err("the GPU probe failed: %s; stopping the campaign", err);
+		r->probe_failed = true;
+	}
 	return 0;
 }
 
@@ -159,7 +162,7 @@ static int service(struct run *r, uint64_t until)
 				return -1;
 			r->next_flush = now + RECORDER_FLUSH_INTERVAL_NS;
 		}
-		if (now >= until || stop_requested)
+		if (now >= until || stop_requested || r->probe_failed)
 			return 0;
 		wake = until < r->next_flush ? until : r->next_flush;
 		ts.tv_sec = (time_t)(wake / NS_PER_S);
@@ -272,17 +275,21 @@ static int write_campaign(struct run *r, const struct settle_version *v)
 	return 0;
 }
 
-static int finish_probe(struct run *r, struct probe_stats *st)
+/* Stops the probe and writes its last bins and probe_info. */
+static int finish_probe(struct run *r)
 {
-	int ret;
+	char err[SETTLE_ERR_LEN];
+	int ret = step_probe_finish(r->probe, r->w, mono_ns(), err, sizeof(err));
 
-	ret = probe_stop(r->probe, st);
-	if (ret)
-		p_warn("stopping the probe failed: %s", strerror(ret < 0 ? -ret : ret));
-	if (write_probe_bins(r, true))
-		return -1;
-	if (probe_trace_info(r->w, r->probe, st, mono_ns())) {
+	if (ret == -2) {
 		p_err("%s", trace_writer_error(r->w));
+		return -1;
+	}
+	if (ret) {
+		/* Said once: write_probe_bins() may have said it already. */
+		if (!r->probe_failed)
+			p_err("the GPU probe failed: %s", err);
+		r->probe_failed = true;
 		return -1;
 	}
 	return 0;
@@ -335,15 +342,14 @@ static int pin_self(int cpu)
 	return 0;
 }
 
-/*
- * The probe kind in the probe's configuration: the memory-bound kind for
- * --probe cpu-memory (--domain emc's default), whose throughput follows the
- * memory clock.
- */
-static int probe_kind(const struct step_opts *o, struct probe_config *pc)
+/* The probe's configuration, but for its capacity. */
+static struct step_probe_config probe_config(const struct step_opts *o)
 {
-	pc->kind = o->probe == STEP_PROBE_CPU_MEMORY ? PROBE_MEMORY : PROBE_COMPUTE;
-	return 0;
+	return (struct step_probe_config){
+		.probe = o->probe, .cpu = o->cpu, .gpu = 0,
+		.bin_ns = (uint32_t)(o->bin_us * 1000), .capacity_ns = 1,
+		.want_fifo = true,
+	};
 }
 
 /* Runs the plan; returns -1 only if the trace could not be written. */
@@ -353,14 +359,14 @@ static int run_plan(struct run *r, const struct step_plan *p, uint64_t cap_ns)
 	uint64_t next = mono_ns() + step_gap_ns(r->o, &r->rng);
 	bool off_plan = false;
 
-	for (size_t i = 0; i < p->n && !stop_requested; i++) {
+	for (size_t i = 0; i < p->n && !stop_requested && !r->probe_failed; i++) {
 		const struct step_item *it = &p->steps[i];
 		uint64_t t_req;
 		int e;
 
 		if (service(r, next))
 			return -1;
-		if (stop_requested)
+		if (stop_requested || r->probe_failed)
 			break;
 		if (mono_ns() - r->start_ns > cap_ns)
 			return 1;
@@ -381,7 +387,7 @@ static int run_plan(struct run *r, const struct step_plan *p, uint64_t cap_ns)
 			r->inserted++;
 			if (service(r, t_req + step_gap_ns(r->o, &r->rng)))
 				return -1;
-			if (stop_requested)
+			if (stop_requested || r->probe_failed)
 				break;
 		}
 		e = do_step(r, it->from_khz, it->to_khz, it->flags, &t_req);
@@ -405,7 +411,7 @@ static int run_plan(struct run *r, const struct step_plan *p, uint64_t cap_ns)
 		progress(r, p->n, it, r->done == p->n);
 	}
 	/* The last step's effects (sampler, probe) need their gap too. */
-	if (!stop_requested && r->done == p->n && service(r, next))
+	if (!stop_requested && !r->probe_failed && r->done == p->n && service(r, next))
 		return -1;
 	return 0;
 }
@@ -417,7 +423,6 @@ int cmd_step(int argc, char **argv)
 	struct settle_devs devs = { 0 };
 	const struct settle_device_info *dev = NULL;
 	struct run r = { .fd = -1 };
-	struct probe_stats pst = { 0 };
 	struct trace_meta meta;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct utsname uts;
@@ -434,13 +439,20 @@ int cmd_step(int argc, char **argv)
 		o.seed = default_seed();
 	r.o = &o;
 	r.dev = o.cpu < 0 ? 0 : (uint32_t)o.cpu;
-	if (!o.no_probe && probe_kind(&o, &(struct probe_config){ 0 }))
-		return 1;
-
 	/*
 	 * Everything is checked before the first step: only that makes
 	 * /dev/settle change anything.  Opening it answers the device list.
+	 * A GPU probe that cannot run here is said first, before anything
+	 * else is looked at ("no GPU probe: <reason>").
 	 */
+	if (!o.no_probe) {
+		struct step_probe_config pc = probe_config(&o);
+
+		if (step_probe_check(&pc, err, sizeof(err))) {
+			p_err("%s", err);
+			return 1;
+		}
+	}
 	if (step_check_system("/sys", &o, &ctl_cpu, &cur_khz, err, sizeof(err))) {
 		p_err("%s", err);
 		return 1;
@@ -518,22 +530,24 @@ int cmd_step(int argc, char **argv)
 	fprintf(stderr, "settle step: attached to %s; writing '%s'\n",
 		recorder_events(r.rec), o.out);
 	if (!o.no_probe) {
-		struct probe_config pc = {
-			.cpu = o.cpu, .bin_ns = (uint32_t)(o.bin_us * 1000),
-			/* Startup, slow steps and the final drain fit the margin. */
-			.capacity_ns = est_ns + est_ns / 10 + 5 * NS_PER_S,
-			.want_fifo = true,
-		};
+		struct step_probe_config pc = probe_config(&o);
 
-		if (probe_kind(&o, &pc))
-			goto out;
-		ret = probe_start(&pc, &r.probe, err, sizeof(err));
-		if (ret) {
-			p_err("starting the probe on cpu %d failed: %s (--no-probe runs without it)",
-			      o.cpu, err);
+		/* Startup, slow steps and the final drain fit the margin. */
+		pc.capacity_ns = est_ns + est_ns / 10 + 5 * NS_PER_S;
+		if (step_probe_start(&pc, &r.probe, err, sizeof(err))) {
+			if (step_probe_is_gpu(o.probe))
+				p_err("starting the GPU probe (%s) failed: %s (--no-probe runs without it)",
+				      step_probe_name(o.probe), err);
+			else
+				p_err("starting the probe on cpu %d failed: %s (--no-probe runs without it)",
+				      o.cpu, err);
 			r.probe = NULL;
 			goto out;
 		}
+		if (step_probe_is_gpu(o.probe))
+			fprintf(stderr, "settle step: GPU probe (%s) running; clock alignment +-%"
+				PRIu64 " ns incl. one %%globaltimer step\n", step_probe_name(o.probe),
+				step_probe_time_bound_ns(r.probe));
 	}
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 
@@ -551,13 +565,13 @@ int cmd_step(int argc, char **argv)
 	 * positioning steps are not measured, and the step after a failed
 	 * one is positioned again.  Both kinds are said below.
 	 */
-	rc = stopped || stop_requested || r.failed_measured || r.busy ? 1 : 0;
+	rc = stopped || stop_requested || r.failed_measured || r.busy || r.probe_failed ? 1 : 0;
 
 out:
 	if (r.probe) {
-		if (r.w && finish_probe(&r, &pst))
+		if (r.w ? finish_probe(&r) :
+		    step_probe_finish(r.probe, NULL, 0, err, sizeof(err)))
 			rc = 1;
-		probe_free(r.probe);
 	}
 	/* Closing restores the policy; the drain below records it. */
 	if (r.fd >= 0)
@@ -574,12 +588,12 @@ out:
 		else if (stopped > 0)
 			p_err("--duration-cap %" PRIu64 " s reached after %zu of %zu steps",
 			      o.duration_cap_s, r.done, plan.n);
-		char probe_txt[160] = "off";
+		char probe_txt[320] = "off";
 
-		if (!o.no_probe)
-			snprintf(probe_txt, sizeof(probe_txt), "%" PRIu64 " samples, %zu bins of %" PRIu64
-				 " us, %" PRIu64 " dropped, %s", pst.samples, r.bins_written, o.bin_us,
-				 pst.dropped_bins, pst.fifo ? "SCHED_FIFO" : "not SCHED_FIFO");
+		if (r.probe)
+			step_probe_summary(r.probe, probe_txt, sizeof(probe_txt));
+		else if (!o.no_probe)
+			snprintf(probe_txt, sizeof(probe_txt), "did not start");
 		fprintf(stderr, "settle step: %zu of %zu planned steps done: %" PRIu64 " ok, %" PRIu64
 			" failed%s; %" PRIu64 " positioning steps inserted after failures, %" PRIu64
 			" found the CPU already at the rate.  Recorder: %" PRIu64 " records, %" PRIu64
@@ -596,6 +610,7 @@ out:
 			       r.failed);
 		fprintf(stderr, "Next: settle report %s\n", o.out);
 	}
+	step_probe_free(r.probe);
 	recorder_free(r.rec);
 	step_plan_free(&plan);
 	devs_free(&devs);

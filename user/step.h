@@ -26,6 +26,8 @@ enum step_probe {
 	STEP_PROBE_NONE,	/* --no-probe, --probe none */
 	STEP_PROBE_CPU,		/* the CPU chain probe (settle probe cpu) */
 	STEP_PROBE_CPU_MEMORY,	/* memory-bound (settle probe cpu --kind memory) */
+	STEP_PROBE_GPU_COMPUTE,	/* the GPU probe's compute kind (GPU clock) */
+	STEP_PROBE_GPU_MEMORY,	/* the GPU probe's memory kind (EMC) */
 };
 const char *step_probe_name(enum step_probe p);
 

@@ -25,7 +25,8 @@
 const char step_usage[] =
 "Usage: settle step [--domain cpu] --cpu N --rates A,B[,C...] --count N\n"
 "       settle step --domain gpu|emc [--device NAME] --rates A,B[,C...]\n"
-"                   --count N [--probe KIND --cpu N]\n"
+"                   --count N [--probe cpu|cpu-memory --cpu N |\n"
+"                   --probe gpu-compute|gpu-memory]\n"
 "                   [--gap-ms G | --random-gap LO:HI] [--warmup W] [--seed S]\n"
 "                   [-o DIR] [--force] [--no-probe] [--bin-us U]\n"
 "                   [--duration-cap S] [-v]\n"
@@ -40,9 +41,10 @@ const char step_usage[] =
 "stall); the BPF recorder captures settle.ko's events (request, driver\n"
 "entry/exit, effective change seen by the rate readout, limits, policy)\n"
 "and the trace starts with settle.ko's devices and rate tables; a\n"
-"throughput probe pinned on a CPU records the work it got done per bin,\n"
-"so the report can tell when the workload saw the new rate.  Times are\n"
-"CLOCK_MONOTONIC ns, rates kHz.\n"
+"throughput probe pinned on a CPU (or, for the GPU and EMC, a CUDA kernel\n"
+"on the GPU) records the work it got done per bin, so the report can tell\n"
+"when the workload saw the new rate.  Times are CLOCK_MONOTONIC ns, rates\n"
+"kHz.\n"
 "\n"
 "Needs root (CAP_SYS_ADMIN for /dev/settle, CAP_BPF+CAP_PERFMON for the\n"
 "recorder), settle.ko loaded, tracefs, and at least 2 online CPUs: the\n"
@@ -65,7 +67,14 @@ const char step_usage[] =
 "      --probe KIND         cpu: the CPU chain probe (default for cpu);\n"
 "                           cpu-memory: a memory-bound CPU probe, which sees\n"
 "                           the EMC rate (default for emc; `settle probe cpu\n"
-"                           --kind memory`); none (default for gpu)\n"
+"                           --kind memory`); gpu-compute, gpu-memory: the\n"
+"                           GPU probe (`settle probe gpu --kind compute|\n"
+"                           memory`; gpu, emc only; no --cpu; needs\n"
+"                           libcuda.so.1 and a GPU, else \"no GPU probe:\"\n"
+"                           and exit 1 before /dev/settle is opened); its\n"
+"                           samples are mapped onto CLOCK_MONOTONIC with a\n"
+"                           measured bound the report adds to the\n"
+"                           throughput's; none (default for gpu)\n"
 "  -n, --count N            measured steps per ordered pair, 1..1000000\n"
 "                           (required)\n"
 "  -g, --gap-ms G           time from one step's request to the next, ms\n"
@@ -105,6 +114,7 @@ const char step_usage[] =
 "  settle step --cpu 2 --rates 729600,1420800,2201600 --count 100\n"
 "  settle step --domain gpu --rates 306000,612000,918000 --count 50\n"
 "  settle step --domain emc --rates 665600,3199000 --count 50 --cpu 3\n"
+"  settle step --domain gpu --rates 306000,918000 --count 50 --probe gpu-compute\n"
 "  settle step -c 1 -r 1000000,2000000 -n 500 --random-gap 20:80 --seed 7 -o run2\n"
 "  settle report settle-step\n";
 
@@ -117,6 +127,10 @@ const char *step_probe_name(enum step_probe p)
 		return "cpu";
 	case STEP_PROBE_CPU_MEMORY:
 		return "cpu-memory";
+	case STEP_PROBE_GPU_COMPUTE:
+		return "gpu-compute";
+	case STEP_PROBE_GPU_MEMORY:
+		return "gpu-memory";
 	default:
 		return "none";
 	}
@@ -128,10 +142,15 @@ static int parse_probe(const char *arg, enum step_probe *p)
 		*p = STEP_PROBE_CPU;
 	else if (!strcmp(arg, "cpu-memory"))
 		*p = STEP_PROBE_CPU_MEMORY;
+	else if (!strcmp(arg, "gpu-compute"))
+		*p = STEP_PROBE_GPU_COMPUTE;
+	else if (!strcmp(arg, "gpu-memory"))
+		*p = STEP_PROBE_GPU_MEMORY;
 	else if (!strcmp(arg, "none"))
 		*p = STEP_PROBE_NONE;
 	else {
-		p_err("--probe: unknown kind '%s' (cpu, cpu-memory, none)", arg);
+		p_err("--probe: unknown kind '%s' (cpu, cpu-memory, gpu-compute, gpu-memory, none)",
+		      arg);
 		return -1;
 	}
 	return 0;
@@ -343,6 +362,19 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 			   o->domain == TRACE_DOMAIN_EMC ? STEP_PROBE_CPU_MEMORY :
 			   STEP_PROBE_NONE;
 	o->no_probe = o->probe == STEP_PROBE_NONE;
+	if (o->probe == STEP_PROBE_GPU_COMPUTE || o->probe == STEP_PROBE_GPU_MEMORY) {
+		/* It measures the GPU or the memory clock, not a CPU's. */
+		if (o->domain == TRACE_DOMAIN_CPU) {
+			p_err("--probe %s is for --domain gpu and emc: a CPU's clock is measured by --probe cpu",
+			      step_probe_name(o->probe));
+			return -1;
+		}
+		if (have_cpu) {
+			p_err("--probe %s runs on the GPU: --cpu is for a CPU probe",
+			      step_probe_name(o->probe));
+			return -1;
+		}
+	}
 	if (o->domain == TRACE_DOMAIN_CPU) {
 		if (o->device) {
 			p_err("--device is for --domain gpu and emc; a CPU is chosen with --cpu");
@@ -352,7 +384,8 @@ int step_parse_args(int argc, char **argv, struct step_opts *o)
 			p_err("--cpu is required: the CPU to step and probe");
 			return -1;
 		}
-	} else if (!o->no_probe && !have_cpu) {
+	} else if (!o->no_probe && !have_cpu && o->probe != STEP_PROBE_GPU_COMPUTE &&
+		   o->probe != STEP_PROBE_GPU_MEMORY) {
 		p_err("--probe %s needs --cpu N: the CPU it runs on (or --no-probe)",
 		      step_probe_name(o->probe));
 		return -1;

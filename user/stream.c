@@ -54,7 +54,7 @@ static int pass1(const struct trace_event *ev, void *ctx)
 
 	if (ev->desc->id != TEV_PROBE_BINS)
 		return analysis_add(ev, s->a);
-	if (bins_ok(ev) && !buf_of(s, (uint32_t)ev->f[PB_CPU], true))
+	if (bins_ok(ev) && !buf_of(s, analysis_pb_src(ev), true))
 		return -1;
 	return 0;
 }
@@ -140,7 +140,7 @@ static int pass2(const struct trace_event *ev, void *ctx)
 
 	if (ev->desc->id != TEV_PROBE_BINS || !bins_ok(ev))
 		return 0;
-	b = buf_of(s, (uint32_t)ev->f[PB_CPU], false);
+	b = buf_of(s, analysis_pb_src(ev), false);
 	if (!b)
 		return -1;			/* pass 1 saw every CPU */
 	t0 = ev->f[PB_T0_NS];
@@ -178,22 +178,39 @@ static int pass2(const struct trace_event *ev, void *ctx)
 }
 
 /* Which probe serves each transition: its own CPU's, else, when only one
- * CPU ran a probe, that one (as analysis_finish() does). */
+ * CPU ran a probe, that one; GPU and EMC the GPU probe's, else any CPU's
+ * (as analysis_finish() does). */
 static int assign(struct stream *s)
 {
 	struct analysis *a = s->a;
 
+	struct sbuf *first_cpu = NULL, *first_gpu = NULL;
+	size_t ncpu = 0;
+
+	for (size_t i = 0; i < s->nb; i++) {
+		if (probe_src_is_gpu(s->b[i].cpu)) {
+			if (!first_gpu)
+				first_gpu = &s->b[i];
+		} else if (!ncpu++) {
+			first_cpu = &s->b[i];
+		}
+	}
 	for (size_t i = 0; i < a->nx; i++) {
 		struct xition *x = &a->x[i];
 		struct sbuf *b = x->dom == TRACE_DOMAIN_CPU ? buf_of(s, x->dev, false) : NULL;
 
-		if (!s->nb) {
+		if (!s->nb || (x->dom == TRACE_DOMAIN_CPU && !ncpu)) {
 			x->flags |= XF_NO_PROBE;
 			continue;
 		}
-		/* GPU and EMC: a probe on any CPU sees them (as analysis_finish()). */
-		if (!b && (s->nb == 1 || x->dom != TRACE_DOMAIN_CPU))
-			b = &s->b[0];
+		/*
+		 * GPU and EMC: the GPU probe, else a probe on any CPU sees them;
+		 * a CPU: a sole CPU probe (as analysis_finish()).
+		 */
+		if (!b && x->dom != TRACE_DOMAIN_CPU)
+			b = first_gpu ? first_gpu : first_cpu;
+		else if (!b && ncpu == 1)
+			b = first_cpu;
 		if (!b) {
 			x->flags |= XF_PROBE_NO_DATA;
 			continue;

@@ -36,9 +36,9 @@
 /* Readers accept larger packets (future writers) but not absurd ones. */
 #define TRACE_PKT_LIMIT_BYTES	(16U * 1024 * 1024)
 /*
- * The widest events, probe_bins and device_rates: 4 fields + 16 values.
+ * The widest event, probe_bins: 4 fields + 16 values + 2 appended in v2.
  */
-#define TRACE_MAX_FIELDS	20
+#define TRACE_MAX_FIELDS	22
 /*
  * Fixed-length text fields, NUL-padded: each declares its own length (the
  * governor 16 bytes, a device name 32), at most TRACE_TEXT_MAX_BYTES.
@@ -126,9 +126,21 @@ enum { ST_ID, ST_T_REQUEST_NS, ST_T_EXIT_NS, ST_CPU, ST_FROM_KHZ,
 enum { PI_SAMPLES, PI_CPU, PI_BIN_NS, PI_ITERS_PER_SAMPLE,		/* probe_info */
        PI_PERIOD_P50_NS, PI_PERIOD_P99_NS, PI_PERIOD_MAX_NS,
        PI_DROPPED_BINS, PI_FIFO, PI_MLOCKED,
-       PI_KIND, PI_BUFFER_BYTES, PI_LINE_BYTES };	/* v2 */
+       PI_KIND, PI_BUFFER_BYTES, PI_LINE_BYTES,	/* v2 */
+       PI_GPU, PI_ALIGN_BOUND_NS, PI_GT_STEP_NS,	/* v2, the GPU probe */
+       PI_TIME_BOUND_NS, PI_DRIFT_NS, PI_DROPPED_SAMPLES, PI_STATUS };
 enum { PB_T0_NS, PB_CPU, PB_BIN_NS, PB_N, PB_W0 };		/* probe_bins: */
 							/* w_i is f[PB_W0 + i] */
+enum { PB_KIND = PB_W0 + TRACE_PROBE_BINS_PER_EVENT, PB_GPU };	/* v2 */
+/* probe_info.kind, probe_bins.kind: which probe (v1: always CPU compute) */
+enum { TRACE_PROBE_CPU_COMPUTE = 0, TRACE_PROBE_CPU_MEMORY = 1,
+       TRACE_PROBE_GPU_COMPUTE = 2, TRACE_PROBE_GPU_MEMORY = 3 };
+static inline bool trace_probe_is_gpu(uint64_t kind)
+{
+	return kind == TRACE_PROBE_GPU_COMPUTE || kind == TRACE_PROBE_GPU_MEMORY;
+}
+/* probe_info.status */
+enum { TRACE_PROBE_OK = 0, TRACE_PROBE_FAILED = 1 };
 /* probe_samples: end of sample i in f[PS_END0 + i], duration in f[PS_DUR0 + i] */
 #define TRACE_PROBE_SAMPLES_PER_EVENT 8
 enum { PS_CPU, PS_N, PS_END0, PS_DUR0 = PS_END0 + TRACE_PROBE_SAMPLES_PER_EVENT };

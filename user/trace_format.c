@@ -177,7 +177,17 @@ static const struct trace_field_desc probe_info_fields[] = {
 	[PI_KIND]		= { "kind", 4, false, 2 },	/* v2 */
 	[PI_BUFFER_BYTES]	= { "buffer_bytes", 8, false, 2 },
 	[PI_LINE_BYTES]		= { "line_bytes", 4, false, 2 },
+	/* v2, the GPU probe's clock mapping (0 for a CPU probe) */
+	[PI_GPU]		= { "gpu", 4, false, 2 },	/* CUDA device */
+	[PI_ALIGN_BOUND_NS]	= { "align_bound_ns", 8, false, 2 },
+	[PI_GT_STEP_NS]		= { "globaltimer_step_ns", 4, false, 2 },
+	[PI_TIME_BOUND_NS]	= { "time_bound_ns", 8, false, 2 },
+	[PI_DRIFT_NS]		= { "drift_ns", 8, false, 2 },	/* magnitude */
+	[PI_DROPPED_SAMPLES]	= { "dropped_samples", 8, false, 2 },
+	[PI_STATUS]		= { "status", 4, false, 2 },	/* 1: failed */
 };
+_Static_assert(ARRAY_SIZE(probe_info_fields) <= TRACE_MAX_FIELDS,
+	       "probe_info must fit trace_event.f[]");
 
 #define W(i) [PB_W0 + (i)] = { "w" #i, 4 }
 static const struct trace_field_desc probe_bins_fields[] = {
@@ -187,9 +197,11 @@ static const struct trace_field_desc probe_bins_fields[] = {
 	[PB_N]		= { "n", 4 },		/* valid bins, 1..16 */
 	W(0), W(1), W(2), W(3), W(4), W(5), W(6), W(7),
 	W(8), W(9), W(10), W(11), W(12), W(13), W(14), W(15),
+	[PB_KIND]	= { "kind", 4, false, 2 },	/* v2: TRACE_PROBE_* */
+	[PB_GPU]	= { "gpu", 4, false, 2 },	/* v2: CUDA device */
 };
 #undef W
-_Static_assert(ARRAY_SIZE(probe_bins_fields) == PB_W0 + TRACE_PROBE_BINS_PER_EVENT &&
+_Static_assert(ARRAY_SIZE(probe_bins_fields) == PB_GPU + 1 &&
 	       ARRAY_SIZE(probe_bins_fields) <= TRACE_MAX_FIELDS,
 	       "probe_bins must fit trace_event.f[]");
 

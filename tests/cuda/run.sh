@@ -148,6 +148,41 @@ export SETTLE_GPU_FATBIN=$out/fake.fatbin
 expect cli-old-gpu 1 "no GPU probe: its device code \(compute_75\) cannot run on .*sm_70" \
 	env SETTLE_STUB_CC=70 "$settle" probe gpu
 
+# ---- settle step --probe gpu-*: "no GPU probe" before /dev/settle ----
+# Each must fail on the GPU probe's account and leave no trace directory:
+# had step opened /dev/settle (or checked sysfs rates) first, the message
+# would be another one.
+expect_no_trace() {	# expect_no_trace NAME RC PATTERN OUTNAME CMD...
+	local name=$1 rc=$2 pat=$3 o=$4
+	shift 4
+	rm -rf "${out:?}/$o"
+	expect "$name" "$rc" "$pat" "$@"
+	[ ! -e "$out/$o" ] || fail "$name: left '$out/$o' behind"
+}
+expect_no_trace step-gpu-no-driver 1 "^settle step: error: no GPU probe: cannot load /nonexistent" st1 \
+	env SETTLE_LIBCUDA=/nonexistent "$settle" step --domain gpu --probe gpu-compute \
+	--rates 306000,918000 --count 1 -o "$out/st1"
+expect_no_trace step-gpu-no-device 1 "^settle step: error: no GPU probe: cuInit failed: CUDA_ERROR_NO_DEVICE" st2 \
+	env SETTLE_STUB_SCENARIO=nodevice "$settle" step --domain emc --probe gpu-memory \
+	--rates 665600,3199000 --count 1 -o "$out/st2"
+expect_no_trace step-gpu-old-gpu 1 "^settle step: error: no GPU probe: its device code" st3 \
+	env SETTLE_STUB_CC=70 "$settle" step --domain gpu --probe gpu-compute \
+	--rates 306000,918000 --count 1 -o "$out/st3"
+expect step-gpu-probe-cpu-domain 1 "gpu-compute is for --domain gpu and emc" \
+	"$settle" step --cpu 0 --probe gpu-compute --rates 1000000,2000000 --count 1
+expect step-gpu-probe-with-cpu 1 "gpu-memory runs on the GPU: --cpu is for a CPU probe" \
+	"$settle" step --domain emc --cpu 0 --probe gpu-memory --rates 665600,3199000 --count 1
+expect step-help-gpu-probe 0 "gpu-compute, gpu-memory: the" "$settle" step --help
+# Without /dev/settle (no settle.ko here), a usable GPU probe gets past
+# its check to settle.ko's: the check let it through, nothing ran.
+if [ ! -e /dev/settle ]; then
+	expect_no_trace step-gpu-probe-usable 1 "/dev/settle does not exist" st4 \
+		"$settle" step --domain gpu --probe gpu-compute --rates 306000,918000 \
+		--count 1 -o "$out/st4"
+else
+	echo "SKIP: step-gpu-probe-usable: /dev/settle exists here (a real campaign would run)"
+fi
+
 if "$settle" probe gpu --kind compute -d 1 --json >"$out/compute.json" 2>"$out/compute.err"; then
 	if python3 - "$out/compute.json" <<'EOF'
 import json, sys

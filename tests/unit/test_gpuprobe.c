@@ -9,10 +9,13 @@
 #include <dlfcn.h>
 #include <inttypes.h>
 #include <time.h>
+#include "analyze.h"
 #include "changepoint.h"
 #include "fatbin.h"
 #include "gpuprobe.h"
 #include "helpers.h"
+#include "step_probe.h"
+#include "stream.h"
 #include "util.h"
 
 #define MS	1000000ULL
@@ -470,6 +473,245 @@ static void test_stop_and_restart(void **state)
 	}
 }
 
+/* ---- a GPU campaign without /dev/settle ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* What settle.ko and the recorder would write for one stepped transition. */
+static void add_transition(struct trace_writer *w, uint64_t id, uint32_t dom, uint64_t t_req,
+			   uint32_t from, uint32_t to)
+{
+	uint64_t f[TRACE_MAX_FIELDS] = { 0 };
+
+	f[RQ_ID] = id;
+	f[RQ_TS_NS] = t_req;
+	f[RQ_DOMAIN] = dom;
+	f[RQ_FROM_KHZ] = from;
+	f[RQ_TO_KHZ] = to;
+	assert_int_equal(trace_writer_add(w, TEV_REQUEST, t_req, f), 0);
+	add_drv(w, TEV_DRIVER_ENTRY, id, t_req + 5000, dom, 0, from, to);
+	add_drv(w, TEV_DRIVER_EXIT, id, t_req + 150000, dom, 0, from, to);
+	memset(f, 0, sizeof(f));
+	f[ST_ID] = id;
+	f[ST_T_REQUEST_NS] = t_req;
+	f[ST_T_EXIT_NS] = t_req + 150000;
+	f[ST_DOMAIN] = dom;
+	f[ST_FROM_KHZ] = from;
+	f[ST_TO_KHZ] = to;
+	f[ST_CUR_KHZ] = to;
+	f[ST_SEQ] = id;
+	assert_int_equal(trace_writer_add(w, TEV_STEP, t_req, f), 0);
+}
+
+/* The transitions of `dir`, read whole or streamed: the one of `dom`. */
+static void check_found(const char *dir, bool whole, uint64_t t_change, uint64_t time_bound,
+			uint32_t bin_ns)
+{
+	struct analysis a;
+	struct trace_info ti;
+	struct trace_stream_result res;
+	char err[512];
+	const struct xition *gx = NULL, *cx = NULL;
+	uint64_t off;
+
+	analysis_init(&a);
+	if ((whole ? analysis_read_whole : analysis_stream)(dir, &a, &ti, &res, err, sizeof(err)))
+		fail_msg("%s: %s", whole ? "whole" : "stream", err);
+	assert_int_equal(a.nx, 2);
+	for (size_t i = 0; i < a.nx; i++) {
+		if (a.x[i].dom == TRACE_DOMAIN_GPU)
+			gx = &a.x[i];
+		else
+			cx = &a.x[i];
+	}
+	assert_non_null(gx);
+	assert_non_null(cx);
+	if (!gx->has_tp)
+		fail_msg("%s: no throughput change found (flags 0x%x)", whole ? "whole" : "stream",
+			 gx->flags);
+	/* The alignment's bound is part of the detection bound ... */
+	if (gx->tp_time_bound_ns != time_bound)
+		fail_msg("%s: time bound %" PRIu64 " in the detection bound, %" PRIu64 " recorded (%zu probe_info, src %x)", whole ? "whole" : "stream", gx->tp_time_bound_ns, time_bound, a.npi, a.npi ? a.pi[0].src : 0);
+	assert_true(gx->tp_bound_ns >= time_bound + bin_ns);
+	/* ... and the change lies within it. */
+	off = gx->t_throughput_ns > t_change ? gx->t_throughput_ns - t_change :
+	      t_change - gx->t_throughput_ns;
+	if (off > gx->tp_bound_ns)
+		fail_msg("%s: change at %" PRIu64 ", true %" PRIu64 ": off %" PRIu64
+			 " ns, bound %" PRIu64 " ns", whole ? "whole" : "stream",
+			 gx->t_throughput_ns, t_change, off, gx->tp_bound_ns);
+	/* Only the detector's part may not say nothing (see test_step_detected). */
+	if (gx->tp_bound_ns - time_bound > 50000)
+		fail_msg("detector's bound %" PRIu64 " ns is too loose",
+			 gx->tp_bound_ns - time_bound);
+	/* A GPU probe measures no CPU: a CPU transition gets no throughput. */
+	assert_false(cx->has_tp);
+	assert_true(cx->flags & XF_NO_PROBE);
+	analysis_free(&a);
+}
+
+/*
+ * A GPU campaign through the code path settle step uses (step_probe.h),
+ * minus /dev/settle: the stub GPU's throughput halves at a known time, a
+ * "step" is requested 2 ms before it, the probe's bins and probe_info go
+ * into a trace, and the report must find the change within its detection
+ * bound, which must include the recorded clock-alignment bound.
+ */
+static void test_gpu_campaign_trace(void **state)
+{
+	struct step_probe_config pc = {
+		.probe = STEP_PROBE_GPU_COMPUTE, .bin_ns = 10000, .capacity_ns = 2000 * MS,
+		.image = image, .image_len = image_len,
+	};
+	struct report_opts ro = { .transitions = true };
+	struct trace_meta m = test_meta("settle.ko");
+	struct collected c = { 0 };
+	struct trace_info ti;
+	struct trace_stream_result res;
+	struct step_prober *p;
+	struct trace_writer *w;
+	char err[512], *dir = tmpdir_make(), *out;
+	uint64_t t_step, t_req, end, time_bound;
+	bool stepped = false, info_seen = false;
+	size_t gpu_bins = 0;
+	int rc;
+
+	(void)state;
+	stub_env("step");
+	setenv("SETTLE_STUB_AT_MS", "250", 1);
+	if (step_probe_check(&pc, err, sizeof(err)))
+		fail_msg("check: %s", err);
+	w = trace_writer_open(dir, &m, false, err, sizeof(err));
+	assert_non_null(w);
+	if (step_probe_start(&pc, &p, err, sizeof(err)))
+		fail_msg("start: %s", err);
+	t_step = truth("step_ns");
+	t_req = t_step - 2 * MS;
+	assert_true(t_step > truth("run_ns"));
+	/* A CPU transition while the GPU probe runs: not the GPU probe's. */
+	add_transition(w, 1, TRACE_DOMAIN_CPU, t_req - 100 * MS, 1000000, 2000000);
+	end = t_step + 120 * MS;
+	/* The campaign's service loop: bins as they complete. */
+	while (now_ns() < end) {
+		assert_int_equal(step_probe_write_bins(p, w, false), 0);
+		if (step_probe_failed(p, err, sizeof(err)))
+			fail_msg("the probe failed: %s", err);
+		if (!stepped && now_ns() > t_req) {
+			add_transition(w, 2, TRACE_DOMAIN_GPU, t_req, 918000, 306000);
+			stepped = true;
+		}
+		sleep_ms(5);
+	}
+	assert_true(stepped);
+	if (step_probe_finish(p, w, now_ns(), err, sizeof(err)))
+		fail_msg("finish: %s", err);
+	time_bound = step_probe_time_bound_ns(p);
+	step_probe_free(p);
+	assert_int_equal(trace_writer_close(w), 0);
+
+	/* The trace says what the probe was and how well its clock maps. */
+	assert_int_equal(trace_read_dir(dir, &ti, collect_cb, &c, &res, err, sizeof(err)), 0);
+	for (size_t i = 0; i < c.n; i++) {
+		const struct trace_event *e = &c.ev[i];
+
+		if (e->desc->id == TEV_PROBE_BINS) {
+			assert_int_equal(e->f[PB_KIND], TRACE_PROBE_GPU_COMPUTE);
+			assert_int_equal(e->f[PB_GPU], 0);
+			gpu_bins += e->f[PB_N];
+		} else if (e->desc->id == TEV_PROBE_INFO) {
+			assert_false(info_seen);
+			info_seen = true;
+			assert_int_equal(e->f[PI_KIND], TRACE_PROBE_GPU_COMPUTE);
+			assert_int_equal(e->f[PI_STATUS], TRACE_PROBE_OK);
+			assert_int_equal(e->f[PI_GT_STEP_NS], 1000);	/* the stub's */
+			assert_true(e->f[PI_ALIGN_BOUND_NS] >= 500);	/* half a step */
+			assert_int_equal(e->f[PI_TIME_BOUND_NS], time_bound);
+			assert_true(time_bound >= e->f[PI_ALIGN_BOUND_NS] + e->f[PI_GT_STEP_NS]);
+			assert_int_equal(e->f[PI_DROPPED_SAMPLES], 0);
+		}
+	}
+	assert_true(info_seen);
+	assert_true(gpu_bins > 30000);		/* 370 ms and more of 10 us bins */
+	collected_free(&c);
+
+	check_found(dir, true, t_step, time_bound, pc.bin_ns);
+	check_found(dir, false, t_step, time_bound, pc.bin_ns);
+
+	/* settle report says it too. */
+	out = report_capture(dir, &ro, &rc);
+	assert_int_equal(rc, 0);
+	if (!strstr(out, "probe:    GPU 0 gpu-compute") || !strstr(out, "time bound") ||
+	    !strstr(out, "added to every detection bound"))
+		fail_msg("report lacks the GPU probe's line:\n%s", out);
+	free(out);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* A GPU probe's bins without its probe_info have no stated bound: no number. */
+static void test_gpu_bins_without_info(void **state)
+{
+	struct trace_meta m = test_meta("settle.ko");
+	struct analysis a;
+	struct trace_info ti;
+	struct trace_stream_result res;
+	struct trace_writer *w;
+	uint64_t f[TRACE_MAX_FIELDS], base = 1000000000ULL, bin = 10000, t_req;
+	char err[512], *dir = tmpdir_make();
+
+	(void)state;
+	w = trace_writer_open(dir, &m, false, err, sizeof(err));
+	assert_non_null(w);
+	/* 100 ms of bins, a clean halving at +50 ms. */
+	for (uint64_t i = 0; i < 10000; i += TRACE_PROBE_BINS_PER_EVENT) {
+		memset(f, 0, sizeof(f));
+		f[PB_T0_NS] = base + i * bin;
+		f[PB_BIN_NS] = bin;
+		f[PB_N] = TRACE_PROBE_BINS_PER_EVENT;
+		for (uint64_t j = 0; j < TRACE_PROBE_BINS_PER_EVENT; j++)
+			f[PB_W0 + j] = base + (i + j) * bin < base + 50 * MS ? 1000 : 500;
+		f[PB_KIND] = TRACE_PROBE_GPU_COMPUTE;
+		assert_int_equal(trace_writer_add(w, TEV_PROBE_BINS, f[PB_T0_NS], f), 0);
+	}
+	t_req = base + 49 * MS;
+	add_transition(w, 1, TRACE_DOMAIN_GPU, t_req, 918000, 306000);
+	assert_int_equal(trace_writer_close(w), 0);
+	analysis_init(&a);
+	assert_int_equal(analysis_read_whole(dir, &a, &ti, &res, err, sizeof(err)), 0);
+	assert_int_equal(a.nx, 1);
+	assert_false(a.x[0].has_tp);
+	assert_true(a.x[0].flags & XF_PROBE_NO_DATA);
+	analysis_free(&a);
+
+	/* The same bins as a CPU probe's (kind 0): found, no time bound. */
+	w = trace_writer_open(dir, &m, true, err, sizeof(err));
+	assert_non_null(w);
+	for (uint64_t i = 0; i < 10000; i += TRACE_PROBE_BINS_PER_EVENT) {
+		memset(f, 0, sizeof(f));
+		f[PB_T0_NS] = base + i * bin;
+		f[PB_BIN_NS] = bin;
+		f[PB_N] = TRACE_PROBE_BINS_PER_EVENT;
+		for (uint64_t j = 0; j < TRACE_PROBE_BINS_PER_EVENT; j++)
+			f[PB_W0 + j] = base + (i + j) * bin < base + 50 * MS ? 1000 : 500;
+		assert_int_equal(trace_writer_add(w, TEV_PROBE_BINS, f[PB_T0_NS], f), 0);
+	}
+	add_transition(w, 1, TRACE_DOMAIN_GPU, t_req, 918000, 306000);
+	assert_int_equal(trace_writer_close(w), 0);
+	analysis_init(&a);
+	assert_int_equal(analysis_read_whole(dir, &a, &ti, &res, err, sizeof(err)), 0);
+	assert_true(a.x[0].has_tp);
+	assert_int_equal(a.x[0].tp_time_bound_ns, 0);
+	analysis_free(&a);
+	rm_rf(dir);
+	free(dir);
+}
+
 int run_gpuprobe_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +728,8 @@ int run_gpuprobe_tests(void)
 		cmocka_unit_test(test_time_backwards),
 		cmocka_unit_test(test_start_failures),
 		cmocka_unit_test(test_stop_and_restart),
+		cmocka_unit_test(test_gpu_campaign_trace),
+		cmocka_unit_test(test_gpu_bins_without_info),
 	};
 	return cmocka_run_group_tests_name("GPU probe (stub driver)", tests,
 					   setup_image, teardown_image);

@@ -486,8 +486,8 @@ static void test_new_event_sizes(void **state)
 {
 	static const struct { uint32_t id; const char *name; unsigned int bytes; } want[] = {
 		{ TEV_STEP, "step", 60 },
-		{ TEV_PROBE_INFO, "probe_info", 60 },
-		{ TEV_PROBE_BINS, "probe_bins", 84 },
+		{ TEV_PROBE_INFO, "probe_info", 104 },
+		{ TEV_PROBE_BINS, "probe_bins", 92 },
 		{ TEV_CAMPAIGN, "campaign", 48 },
 		{ TEV_TRUNCATED, "truncated", 12 },
 		{ TEV_PROBE_SAMPLES, "probe_samples", 104 },
@@ -510,6 +510,7 @@ static void test_new_event_sizes(void **state)
 		{ TEV_STEP, "step", 52 },
 		{ TEV_CAMPAIGN, "campaign", 40 },
 		{ TEV_PROBE_INFO, "probe_info", 44 },
+		{ TEV_PROBE_BINS, "probe_bins", 84 },
 	};
 
 	(void)state;
