@@ -43,6 +43,8 @@ static __always_inline void count_lost(void)
 const volatile __u32 domain_mask = ~0U;
 const volatile __u32 only_domain = ~0U;	/* ~0: no device filter */
 const volatile __u32 only_dev;
+/* The ring's size, when userspace resized it (settle record --ring-kib). */
+const volatile __u32 ring_bytes = SETTLE_RINGBUF_BYTES;
 
 static __always_inline bool wanted(__u32 domain, __u32 dev)
 {
@@ -83,8 +85,8 @@ static __always_inline void rec_submit(void *r)
 	 * transition being timed.  Past half full, wake it so nothing is lost.
 	 */
 	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
-			      SETTLE_RINGBUF_BYTES / 2 ? BPF_RB_FORCE_WAKEUP :
-						     BPF_RB_NO_WAKEUP);
+			      ring_bytes / 2 ? BPF_RB_FORCE_WAKEUP :
+					       BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline int emit_driver(__u32 type, __u64 ts_ns, __u64 id,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include "cmds.h"
 #include "devices.h"
 #include "recorder.h"
@@ -23,7 +24,7 @@
 
 static const char record_usage[] =
 "Usage: settle record [-o DIR] [--duration SECONDS] [--domain LIST]\n"
-"                     [--device NAME] [--force]\n"
+"                     [--device NAME] [--ring-kib KIB] [--force]\n"
 "\n"
 "Passively record DVFS transitions into a CTF 1.8 trace directory (read it\n"
 "with `settle report DIR` or `babeltrace2 DIR`).  Needs root (or CAP_BPF and\n"
@@ -52,6 +53,9 @@ static const char record_usage[] =
 "                         --domains is the same\n"
 "      --device NAME      of NAME's domain, record only device NAME (as\n"
 "                         `settle devices` lists it); needs settle.ko\n"
+"      --ring-kib KIB     the kernel-to-recorder ring buffer, KiB: a power of\n"
+"                         two, at least one page, at most 1048576 (default\n"
+"                         4096).  Records that find it full are lost (counted)\n"
 "  -v, --verbose          show libbpf debug output\n"
 "  -h, --help             this text\n"
 "\n"
@@ -156,6 +160,7 @@ int cmd_record(int argc, char **argv)
 		{ "domain", required_argument, NULL, 'D' },
 		{ "domains", required_argument, NULL, 'D' },
 		{ "device", required_argument, NULL, 'E' },
+		{ "ring-kib", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -170,7 +175,7 @@ int cmd_record(int argc, char **argv)
 	struct settle_devs devs = { 0 };
 	struct recorder_filter flt = { .domain_mask = ~0U, .only_domain = -1 };
 	const char *device = NULL;
-	uint64_t duration = 0, deadline = 0, next_flush;
+	uint64_t duration = 0, deadline = 0, next_flush, ring_kib = 0;
 	bool force = false, verbose = false, domain_set = false;
 	int c, err = 0;
 
@@ -198,6 +203,17 @@ int cmd_record(int argc, char **argv)
 				return 1;
 			}
 			device = optarg;
+			break;
+		case 'R':
+			if (parse_u64("--ring-kib", optarg, 1, 1048576, &ring_kib))
+				return 1;
+			if ((ring_kib & (ring_kib - 1)) ||
+			    ring_kib * 1024 < (uint64_t)sysconf(_SC_PAGESIZE)) {
+				p_err("--ring-kib %s: must be a power of two and at least one page (%ld KiB)",
+				      optarg, sysconf(_SC_PAGESIZE) / 1024);
+				return 1;
+			}
+			flt.ring_bytes = (uint32_t)(ring_kib * 1024);
 			break;
 		case 'v':
 			verbose = true;
@@ -227,7 +243,7 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 	/* Without settle.ko only the CPU fallback exists: record it by default. */
-	rec = recorder_open(false, verbose, domain_set || device ? &flt : NULL);
+	rec = recorder_open(false, verbose, domain_set || device || ring_kib ? &flt : NULL);
 	if (!rec) {
 		err = -EIO;
 		goto cleanup;

@@ -246,6 +246,15 @@ struct recorder *recorder_open(bool require_settle, bool verbose_arg,
 			r->skel->rodata->only_domain = (__u32)flt->only_domain;
 			r->skel->rodata->only_dev = flt->only_dev;
 		}
+		if (flt->ring_bytes) {
+			err = bpf_map__set_max_entries(r->skel->maps.events, flt->ring_bytes);
+			if (err) {
+				p_err("sizing the ring buffer to %u bytes failed: %s",
+				      flt->ring_bytes, strerror(-err));
+				goto fail;
+			}
+			r->skel->rodata->ring_bytes = flt->ring_bytes;
+		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 		struct bpf_program *prog =

@@ -30,6 +30,7 @@ struct recorder_filter {
 	uint32_t domain_mask;	/* bit per enum settle_domain */
 	int only_domain;	/* >= 0: of this domain, only device only_dev */
 	uint32_t only_dev;
+	uint32_t ring_bytes;	/* ring buffer size; 0: SETTLE_RINGBUF_BYTES */
 };
 
 /*

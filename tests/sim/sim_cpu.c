@@ -12,10 +12,14 @@
 
 #include <linux/cpufreq.h>
 #include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "settle_sim_compat.h"
 
@@ -109,6 +113,63 @@ static struct cpufreq_driver sim_driver = {
 	.attr = cpufreq_generic_attr,
 };
 
+/*
+ * debugfs cpu_storm: "CPU N PERIOD_NS" makes N transitions of CPU's policy,
+ * each between its lowest and highest rate, one every PERIOD_NS on an
+ * absolute schedule (0: back to back), in the writer's context: an event
+ * storm at a known rate for the recorder's tests (tests/vm/guest/t-storm.sh).
+ * Each transition is a truth row.  A signal stops it (-EINTR).
+ */
+static ssize_t sim_storm_write(struct file *file, const char __user *ubuf,
+			       size_t len, loff_t *ppos)
+{
+	struct cpufreq_policy *policy;
+	unsigned int cpu, n, i;
+	char buf[64];
+	u64 period, next;
+	int ret = 0;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%u %u %llu", &cpu, &n, &period) != 3 ||
+	    cpu >= nr_cpu_ids || period > NSEC_PER_SEC)
+		return -EINVAL;
+	policy = cpufreq_cpu_get(cpu);
+	if (!policy)
+		return -ENODEV;
+	next = ktime_get_ns();
+	for (i = 0; i < n && !ret; i++) {
+		unsigned int to = READ_ONCE(policy->cur) == policy->min ?
+				  policy->max : policy->min;
+
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = cpufreq_driver_target(policy, to, CPUFREQ_RELATION_L);
+		if (period) {
+			ktime_t t;
+
+			next += period;
+			t = ns_to_ktime(next);
+			set_current_state(TASK_INTERRUPTIBLE);
+			schedule_hrtimeout(&t, HRTIMER_MODE_ABS);
+		} else {
+			cond_resched();
+		}
+	}
+	cpufreq_cpu_put(policy);
+	return ret ? ret : (ssize_t)len;
+}
+
+static const struct file_operations sim_storm_fops = {
+	.owner = THIS_MODULE,
+	.write = sim_storm_write,
+};
+
 static int sim_cpu_setup(void)
 {
 	char name[SIM_NAME_LEN];
@@ -143,6 +204,7 @@ static int sim_cpu_start(void)
 		       ret);
 		return ret;
 	}
+	debugfs_create_file("cpu_storm", 0200, sim_dir, NULL, &sim_storm_fops);
 	pr_info("cpu: %u rates up to %u kHz, EMC link %s\n", nr_freqs,
 		sim_fmax_khz, cpu_emc_link ? "on" : "off");
 	return 0;

@@ -129,6 +129,9 @@ cpufreq_dir() {
 start_record() {
 	o=$1
 	shift
+	# A second recording would otherwise find the first one's "attached"
+	# line before its own shell has truncated the file.
+	rm -f /tmp/record.err
 	settle record -o "$o" "$@" 2>/tmp/record.err &
 	REC_PID=$!
 	i=0
