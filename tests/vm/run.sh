@@ -240,7 +240,7 @@ done
 ird=$build/initramfs
 rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,root,lib/settle,tests}
 cp "$bbdir/bin/busybox" "$ird/bin/busybox"
-for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
+for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" "$build/src/tests/sim/kprobe_trivial.ko" \
 	"$kmods/drivers/cpufreq/cpufreq_userspace.ko"* "$kmods/drivers/cpufreq/cpufreq_ondemand.ko"* \
 	"$kmods/drivers/cpufreq/cpufreq_performance.ko"* \
 	"$kmods/drivers/devfreq/governor_simpleondemand.ko"* "$kmods/drivers/devfreq/governor_userspace.ko"*; do
