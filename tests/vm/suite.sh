@@ -21,8 +21,13 @@ clock=$mode
 rc=0
 
 all="t-kernel-events.sh t-ctl.sh t-domains.sh t-sim-domains.sh t-record-stall.sh t-passive.sh t-step.sh t-gpu-emc.sh t-kill.sh t-cli.sh t-unload.sh"
+# Hardening (issue 10), virtual time only: the unload storm at 25 cycles
+# (make test-storm runs 100), hostile /dev/settle input, and load/unload
+# rounds with the request kprobes armed.
+hard="t-storm.sh t-ctlfuzz.sh t-kprobe.sh"
+export SETTLE_GUEST_STORM_CYCLES=${SETTLE_STORM_CYCLES:-25}
 case $mode in
-virtual) out=$here/out/$arch-6.1 scripts=$all ;;
+virtual) out=$here/out/$arch-6.1 scripts="$all $hard" ;;
 real) out=$here/out/$arch-6.1-real scripts=$all ;;
 smoke) out=$here/out/$arch-6.1-smoke scripts="t-record-stall.sh t-step.sh t-kill.sh" clock=real ;;
 # What differs between kernel lines is the module's side (tracepoints,
