@@ -3,14 +3,14 @@
 # (__cpufreq_driver_target) and sim-gpu under simple_ondemand
 # (devfreq_update_target; update_devfreq on 5.10).  KP_ROUNDS rounds
 # (default 30).  KP_MODULE=trivial loads tests/sim/kprobe_trivial.ko on
-# KP_SYM instead, a kprobe with nothing of settle's in it, to tell the
-# kernel's (or the emulator's) patching from settle's handlers.
+# KP_SYMS (comma-separated) instead: kprobes with nothing of settle's in
+# them, to tell the kernel's (or the emulator's) patching from settle.
 TEST=kprobe
 . ./lib.sh
 R=${KP_ROUNDS:-30}
 MOD=${KP_MODULE:-settle}
 DESC="settle.ko kprobes=1"
-SYM=${KP_SYM:-__cpufreq_driver_target}
+SYM=${KP_SYMS:-__cpufreq_driver_target}
 S=/sys/module/settle_sim/parameters
 t=/sys/kernel/tracing
 TAINT_BAD=$(((1 << 7) | (1 << 9) | (1 << 14)))
@@ -51,7 +51,7 @@ if [ "$MOD" = settle ]; then
 	load() { insmod /lib/settle/settle.ko $DEF_settle kprobes=1; }
 	unload() { rmmod settle; }
 else
-	load() { insmod /lib/settle/kprobe_trivial.ko sym=$SYM; }
+	load() { insmod /lib/settle/kprobe_trivial.ko syms=$SYM; }
 	load && echo "kprobe: $(tr '\n' ';' < /sys/kernel/debug/kprobes/list)" && unload
 	DESC="trivial kprobe on $SYM"
 	unload() { rmmod kprobe_trivial; }
