@@ -21,6 +21,8 @@ taskset -p 1 $$ >/dev/null
 # As in t-storm.sh: no heartbeat, no stealing; timing is not measured.
 ARGS_settle_sim="steal=0 stall_sleep=1 gpu=1 emc=1 gpu_polling_ms=20"
 load_modules settle_sim cpufreq_userspace
+# One vCPU (run.sh --smp 1): step the only CPU there is.
+[ -d "$(cpufreq_dir $CPU)" ] || CPU=0
 d=$(cpufreq_dir $CPU)
 echo userspace > $d/scaling_governor
 # KP_GAP_US between CPU transitions (default 1000; 0: back to back).
@@ -52,9 +54,10 @@ if [ "$MOD" = settle ]; then
 	unload() { rmmod settle; }
 else
 	load() { insmod /lib/settle/kprobe_trivial.ko syms=$SYM; }
-	load && echo "kprobe: $(tr '\n' ';' < /sys/kernel/debug/kprobes/list)" && unload
-	DESC="trivial kprobe on $SYM"
 	unload() { rmmod kprobe_trivial; }
+	DESC="trivial kprobe on $SYM"
+	load && echo "kprobe: $(tr '\n' ';' < /sys/kernel/debug/kprobes/list)" && unload ||
+		die "the trivial kprobes do not load and unload"
 fi
 
 start=$(cut -d' ' -f1 /proc/uptime)
