@@ -4,7 +4,8 @@
 # (devfreq_update_target; update_devfreq on 5.10).  KP_ROUNDS rounds
 # (default 30).  KP_MODULE=trivial loads tests/sim/kprobe_trivial.ko on
 # KP_SYMS (comma-separated) instead: kprobes with nothing of settle's in
-# them, to tell the kernel's (or the emulator's) patching from settle.
+# them, to tell the kernel's (or the emulator's) patching from settle;
+# KP_MODULE=trivial+settle loads them beside settle.ko kprobes=0.
 TEST=kprobe
 . ./lib.sh
 R=${KP_ROUNDS:-30}
@@ -48,10 +49,19 @@ if [ "$MOD" = settle ]; then
 	echo 0 > $t/events/settle/request/enable
 	kp=$(grep ' request: ' $t/trace | grep 'source=1' | sed 's/.* domain=\([0-9]\) .*/\1/' | sort -u | tr '\n' ' ')
 	rmmod settle || die "rmmod settle failed"
-	[ "$kp" = "0 1 " ] || die "kprobe-timed requests on domains '$kp', want cpu (0) and gpu (1)"
+	# KP_CHECK=0: a build whose handlers do nothing (an experiment).
+	[ "$kp" = "0 1 " ] || [ "${KP_CHECK:-1}" = 0 ] ||
+		die "kprobe-timed requests on domains '$kp', want cpu (0) and gpu (1)"
 	result PASS kprobe-armed "requests timed by the kprobe on domains $kp"
 	load() { insmod /lib/settle/settle.ko $DEF_settle kprobes=1; }
 	unload() { rmmod settle; }
+elif [ "$MOD" = trivial+settle ]; then
+	# The trivial kprobes beside settle.ko kprobes=0: the same text
+	# patching per round, with none of settle's handlers.
+	load() { insmod /lib/settle/settle.ko $DEF_settle && insmod /lib/settle/kprobe_trivial.ko syms=$SYM; }
+	unload() { rmmod kprobe_trivial && rmmod settle; }
+	DESC="settle.ko kprobes=0 and trivial kprobes on $SYM"
+	MOD=trivial-settle
 else
 	load() { insmod /lib/settle/kprobe_trivial.ko syms=$SYM; }
 	unload() { rmmod kprobe_trivial; }
