@@ -49,12 +49,11 @@ static char *emc_devfreq = "";
  */
 static char *emc_icc = "emc,external-memory-controller,external-memory";
 /*
- * Opt-in: arming the kprobes while devfreq's poll entered the probed
- * function jumped to address 0 once in about 420 x86_64 TCG rounds (kprobes
- * on ftrace), before settle's handler ran; 540 arm64 rounds were clean
- * (Documentation/design.rst).  Until that is understood, and checked on
- * hardware, requests of governor-driven transitions are timed at driver
- * entry.
+ * Opt-in: load/unload rounds with the kprobes armed jumped to address 0 at
+ * a probed function's entry twice in about 480 x86_64 TCG rounds (kprobes
+ * on ftrace); 540 arm64 rounds were clean (Documentation/design.rst).
+ * Until that is understood, and checked on hardware, requests of
+ * governor-driven transitions are timed at driver entry.
  */
 static bool kprobes;
 
