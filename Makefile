@@ -8,7 +8,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 V ?= 0
 
-.PHONY: all modules user deps test unit vmtest demo bench fuzz cuda gpu-check check-kbuild clean help
+.PHONY: all modules user deps test test-storm unit vmtest demo bench fuzz cuda gpu-check check-kbuild clean help
 
 all: modules user
 
@@ -19,6 +19,8 @@ help:
 	@echo '  user           user/settle and the BPF skeleton (STATIC=1 for a static binary)'
 	@echo '  deps           install the Debian packages the project needs'
 	@echo '  test           unit tests + VM end-to-end tests (x86_64 and arm64)'
+	@echo '  test-storm     the unload storm at full size: STORM_CYCLES=$(STORM_CYCLES) insmod/rmmod'
+	@echo '                 cycles of settle.ko under load (arm64 VM; make test runs 25)'
 	@echo '  check-kbuild   kernel matrix: build the modules against Debian 5.10/6.1/6.12'
 	@echo '                 (x86_64, arm64) and Tegra234 6.1, warnings as errors'
 	@echo '  demo           a campaign on the simulated board (arm64 VM), into demo-out/'
@@ -51,6 +53,11 @@ unit: deps
 
 test: deps
 	@tests/run-all.sh
+
+STORM_CYCLES ?= 100
+test-storm: deps
+	@SETTLE_GUEST_STORM_CYCLES=$(STORM_CYCLES) tests/vm/run.sh --arch arm64 --timeout 1200 \
+		--out tests/vm/out/arm64-6.1-storm t-unload-storm.sh
 
 check-kbuild: deps
 	@tools/check-kbuild.sh

@@ -49,11 +49,11 @@ static char *emc_devfreq = "";
  */
 static char *emc_icc = "emc,external-memory-controller,external-memory";
 /*
- * Opt-in: in TCG guests, arming or disarming the kprobe while transitions
- * ran through __cpufreq_driver_target crashed the guest twice in about 60
- * load/unload rounds (a call to NULL at the probed entry, a soft lockup);
- * without it 48 rounds were clean.  Until that is understood on hardware,
- * requests of governor-driven transitions are timed at PRECHANGE.
+ * Opt-in: load/unload rounds with the kprobes armed jumped to address 0 at
+ * a probed function's entry twice in about 480 x86_64 TCG rounds (kprobes
+ * on ftrace); 540 arm64 rounds were clean (Documentation/design.rst).
+ * Until that is understood, and checked on hardware, requests of
+ * governor-driven transitions are timed at driver entry.
  */
 static bool kprobes;
 

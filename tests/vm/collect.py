@@ -39,12 +39,18 @@ def main():
             ln = ln[ln.index("@@SETTLE-"):]
         if cur is not None:
             if ln.startswith("@@SETTLE-END "):
-                raw = base64.b64decode("".join(buf))
                 dest = os.path.join(a.outdir, cur)
+                try:
+                    raw = gzip.decompress(base64.b64decode("".join(buf)))
+                except (ValueError, OSError, EOFError) as e:
+                    # Console output interleaved with the file's lines.
+                    failures.append("file %s came back damaged (%s)" % (cur, e))
+                    cur, buf = None, []
+                    continue
                 try:
                     # A directory: one top-level entry, renamed to the name
                     # the guest gave it.
-                    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as t:
+                    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as t:
                         tmp = tempfile.mkdtemp(dir=a.outdir)
                         t.extractall(tmp)
                         (top,) = os.listdir(tmp)
@@ -53,7 +59,7 @@ def main():
                         os.rmdir(tmp)
                 except tarfile.TarError:
                     with open(dest, "wb") as f:
-                        f.write(gzip.decompress(raw))
+                        f.write(raw)
                 cur, buf = None, []
             else:
                 buf.append(ln.strip())

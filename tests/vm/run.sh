@@ -16,7 +16,8 @@
 #   shift=0,sleep=off: 1 ns per instruction, idle time skipped), the
 #   default on arm64; --clock real on the host's wall clock, the default on
 #   x86_64, whose SMP guests hang at boot under -icount (qemu 7.2).  Guest
-#   scripts see the choice as SETTLE_CLOCK.  See Documentation/testbed.rst.
+#   scripts see the choice as SETTLE_CLOCK, and SETTLE_GUEST_X=V as X=V.
+#   See Documentation/testbed.rst.
 #   SCRIPT is a file in tests/vm/guest/ (e.g. t-stall.sh).  Files the guest
 #   emits land in DIR (default tests/vm/out/ARCH-KERNEL).  Exit status is 0
 #   only when the guest booted, ran every script and reported no failure.
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--build-only) build_only=1; shift ;;
 	--kdir) kdir_opt=$(cd "$2" && pwd); shift 2 ;;
 	--src) src=$(cd "$2" && pwd); shift 2 ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -230,7 +231,7 @@ make -s -C "$top/user" OUT="$build/user" STATIC=1 CROSS_COMPILE="$cross" \
 	cat "$build/user.log" >&2; echo "run.sh: settle build failed" >&2; exit 1; }
 fi
 
-for t in ctltest benchw; do
+for t in ctltest ctlfuzz benchw; do
 	"${cross}gcc" -static -O2 -Wall -Wextra -Werror -o "$build/$t" "$here/$t.c" || {
 		echo "run.sh: $t build failed" >&2; exit 1; }
 done
@@ -239,7 +240,7 @@ done
 ird=$build/initramfs
 rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,root,lib/settle,tests}
 cp "$bbdir/bin/busybox" "$ird/bin/busybox"
-for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
+for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" "$build/src/tests/sim/kprobe_trivial.ko" \
 	"$kmods/drivers/cpufreq/cpufreq_userspace.ko"* "$kmods/drivers/cpufreq/cpufreq_ondemand.ko"* \
 	"$kmods/drivers/cpufreq/cpufreq_performance.ko"* \
 	"$kmods/drivers/devfreq/governor_simpleondemand.ko"* "$kmods/drivers/devfreq/governor_userspace.ko"*; do
@@ -251,11 +252,16 @@ for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" \
 	esac
 done
 [ $with_user = 0 ] || cp "$build/user/settle" "$ird/bin/settle"
-cp "$build/ctltest" "$build/benchw" "$ird/bin/"
+cp "$build/ctltest" "$build/ctlfuzz" "$build/benchw" "$ird/bin/"
 cp "$top/tools/profiles/"*.profile "$ird/lib/settle/"
 cp "$here/guest/"*.sh "$ird/tests/"
 printf '%s\n' "$@" > "$ird/tests/list"
 echo "SETTLE_CLOCK=$clock" > "$ird/tests/env"
+# SETTLE_GUEST_X=V reaches guest scripts as X=V (say SETTLE_GUEST_STORM_CYCLES).
+while IFS='=' read -r k v; do
+	case $v in *"'"*) echo "run.sh: $k: no single quotes in guest variables" >&2; exit 2 ;; esac
+	echo "${k#SETTLE_GUEST_}='$v'" >> "$ird/tests/env"
+done < <(env | grep '^SETTLE_GUEST_[A-Za-z0-9_]*=' || true)
 cat > "$ird/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin

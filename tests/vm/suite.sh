@@ -21,12 +21,17 @@ clock=$mode
 rc=0
 
 all="t-kernel-events.sh t-ctl.sh t-domains.sh t-sim-domains.sh t-record-stall.sh t-passive.sh t-step.sh t-gpu-emc.sh t-kill.sh t-cli.sh t-unload.sh"
+# Hardening (issue 10), virtual time only: the unload storm at 25 cycles
+# (make test-storm runs 100), hostile /dev/settle input, and load/unload
+# rounds with the request kprobes armed.
+hard="t-unload-storm.sh t-ctlfuzz.sh t-kprobe.sh"
+export SETTLE_GUEST_STORM_CYCLES=${SETTLE_STORM_CYCLES:-25}
 case $mode in
 # Recording under load (t-storm.sh, t-diskfull.sh) runs in virtual time,
 # where the storm's rate is instruction time, whatever the host's load.
 # Together they add ~30 s to the suite (64 s booting both alone, 33 s
 # booting t-ctl.sh alone, this machine).
-virtual) out=$here/out/$arch-6.1 scripts="$all t-storm.sh t-diskfull.sh" ;;
+virtual) out=$here/out/$arch-6.1 scripts="$all t-storm.sh t-diskfull.sh $hard" ;;
 real) out=$here/out/$arch-6.1-real scripts=$all ;;
 smoke) out=$here/out/$arch-6.1-smoke scripts="t-record-stall.sh t-step.sh t-kill.sh" clock=real ;;
 # What differs between kernel lines is the module's side (tracepoints,
