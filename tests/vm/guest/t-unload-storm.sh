@@ -12,7 +12,7 @@
 # power:* (settle.ko absent), or fail with a message: never crash, hang, or
 # leave an unreadable trace.  A fallback recorder started before the
 # storm must survive all of it.
-TEST=storm
+TEST=unload-storm
 . ./lib.sh
 N=${STORM_CYCLES:-100}
 S=/sys/module/settle_sim/parameters
@@ -71,7 +71,7 @@ for dom in cpu gpu emc; do
 done
 [ "$pinned" = " cpu gpu emc" ] || die "the pinned recording has transitions of$pinned only"
 rmmod settle || die "rmmod settle failed once the recorder stopped"
-result PASS storm-pinned "rmmod under an attached recorder: refused ($(cat /tmp/pin.err)); the recording has cpu, gpu and emc transitions and reads back"
+result PASS unload-storm-pinned "rmmod under an attached recorder: refused ($(cat /tmp/pin.err)); the recording has cpu, gpu and emc transitions and reads back"
 
 # Recorders that come and go: each runs one second (or is refused).
 rm -f /tmp/storm.stop /tmp/storm-rec.log
@@ -159,7 +159,7 @@ wait $fb
 fbrc=$?
 cat /tmp/storm-fb.err
 
-emit_text storm-dmesg.txt dmesg
+emit_text unload-storm-dmesg.txt dmesg
 echo "recorders: $(wc -l < /tmp/storm-rec.log) runs"
 sort /tmp/storm-rec.log | sed 's/[0-9]* records/N records/' | uniq -c
 domains=$(echo $doms | tr " " "\n" | sort | tr "\n" " ")
@@ -170,35 +170,35 @@ fails=0
 bad=$(dmesg | grep -cE 'Oops|WARNING:|BUG:|Call trace:|soft lockup|rcu_.*stall')
 taint=$(cat /proc/sys/kernel/tainted)
 if [ "$bad" -eq 0 ] && [ $((taint & TAINT_BAD)) -eq 0 ]; then
-	result PASS storm-kernel "$cycles cycles: 0 oops, 0 WARN, 0 BUG in dmesg, taint $taint"
+	result PASS unload-storm-kernel "$cycles cycles: 0 oops, 0 WARN, 0 BUG in dmesg, taint $taint"
 else
 	dmesg | grep -E -A20 'Oops|WARNING:|BUG:|Call trace:|soft lockup|rcu_.*stall' | head -n 60
-	result FAIL storm-kernel "$cycles cycles: $bad oops/WARN/BUG lines, taint $taint"
+	result FAIL unload-storm-kernel "$cycles cycles: $bad oops/WARN/BUG lines, taint $taint"
 	fails=$((fails + 1))
 fi
 nbad=$(grep -c -v '^settle \|^fallback\|^refused ' /tmp/storm-rec.log)
 nset=$(grep -c '^settle ' /tmp/storm-rec.log)
 if [ "$nbad" -eq 0 ]; then
-	result PASS storm-record "$(wc -l < /tmp/storm-rec.log) recorders: $nset attached to settle.ko (traces readable; $refused rmmods waited for one), the rest fell back or were refused cleanly"
+	result PASS unload-storm-record "$(wc -l < /tmp/storm-rec.log) recorders: $nset attached to settle.ko (traces readable; $refused rmmods waited for one), the rest fell back or were refused cleanly"
 else
 	grep -v '^settle \|^fallback\|^refused ' /tmp/storm-rec.log | head
-	result FAIL storm-record "$nbad recorders crashed or left unreadable traces; $nset attached to settle.ko; $refused rmmods refused"
+	result FAIL unload-storm-record "$nbad recorders crashed or left unreadable traces; $nset attached to settle.ko; $refused rmmods refused"
 	fails=$((fails + 1))
 fi
 settle report /tmp/storm-fb > /tmp/storm-fb.rep 2>&1
 fbrep=$?
 fbn=$(grep -o '[0-9]* records' /tmp/storm-fb.err | head -n1)
 if [ $fbrc -eq 0 ] && [ $fbrep -eq 0 ] && [ "${fbn% records}" -ge $cycles ]; then
-	result PASS storm-fallback "a fallback recorder stayed attached through $cycles cycles: $fbn, trace readable"
+	result PASS unload-storm-fallback "a fallback recorder stayed attached through $cycles cycles: $fbn, trace readable"
 else
 	cat /tmp/storm-fb.rep
-	result FAIL storm-fallback "fallback recorder: status $fbrc, report status $fbrep, $fbn"
+	result FAIL unload-storm-fallback "fallback recorder: status $fbrc, report status $fbrep, $fbn"
 	fails=$((fails + 1))
 fi
 if [ $ftrace_on -eq $cycles ] && [ "$entries" -ge $cycles ] && [ "$domains" = "0 1 2 " ] && [ $inflight -ge $((cycles / 4)) ]; then
-	result PASS storm-transitions "$entries transitions on domains $domains during the cycles; $inflight of $cycles unloads with a transition unsettled"
+	result PASS unload-storm-transitions "$entries transitions on domains $domains during the cycles; $inflight of $cycles unloads with a transition unsettled"
 else
-	result FAIL storm-transitions "$entries transitions on domains '$domains', events enabled in $ftrace_on of $cycles cycles"
+	result FAIL unload-storm-transitions "$entries transitions on domains '$domains', events enabled in $ftrace_on of $cycles cycles"
 	fails=$((fails + 1))
 fi
 # settle.ko still works after the storm.
