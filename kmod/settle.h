@@ -174,6 +174,9 @@ int settle_readers_attach(struct settle_dev *d, const char *want,
 			  unsigned int n);
 void settle_readers_detach(struct settle_dev *d);
 struct kthread_worker *settle_worker(void);
+int settle_attach_names(u32 domain, const char *names, const char *reader,
+			int (*attach)(u32 domain, const char *name,
+				      const char *reader));
 int settle_sysfs_read(const char *path, char *val, size_t len);
 int settle_sysfs_write(const char *path, const char *val);
 

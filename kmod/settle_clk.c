@@ -321,29 +321,11 @@ err_put_clk:
  */
 int settle_clk_init(u32 domain, const char *names, const char *reader)
 {
-	char *list, *cur, *name;
-	int ret = 0;
+	int ret;
 
-	list = kstrdup(names, GFP_KERNEL);
-	if (!list)
-		return -ENOMEM;
-	cur = list;
-	while ((name = strsep(&cur, ",")) != NULL) {
-		name = strim(name);
-		if (!*name)
-			continue;
-		ret = settle_clk_attach(domain, name, reader);
-		if (ret == -ENOENT) {
-			ret = 0;
-			continue;
-		}
-		if (ret) {
-			pr_err("%s %s: cannot attach: %d\n",
-			       settle_domain_name(domain), name, ret);
-			goto err_detach;
-		}
-	}
-	kfree(list);
+	ret = settle_attach_names(domain, names, reader, settle_clk_attach);
+	if (ret)
+		goto err_detach;
 	if (!settle_nclks)
 		return 0;
 
@@ -374,7 +356,6 @@ err_warn:
 	return 0;
 
 err_detach:
-	kfree(list);
 	settle_clk_exit();
 	return ret;
 }

@@ -621,3 +621,45 @@ int settle_sysfs_write(const char *path, const char *val)
 	}
 	return 0;
 }
+
+/**
+ * settle_attach_names() - attach each device of a comma-separated list
+ * @domain: enum settle_domain
+ * @names: the list; blanks around names and empty entries are ignored
+ * @reader: "auto" or the reader to insist on
+ * @attach: the backend's attach; -ENOENT means "not on this machine"
+ *
+ * Return: 0 (also when none of the devices exists), or the first other
+ * error, after which the caller detaches what was attached.
+ */
+int settle_attach_names(u32 domain, const char *names, const char *reader,
+			int (*attach)(u32 domain, const char *name,
+				      const char *reader))
+{
+	char *list, *cur, *name;
+	int ret = 0;
+
+	list = kstrdup(names, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while ((name = strsep(&cur, ",")) != NULL) {
+		name = strim(name);
+		if (!*name)
+			continue;
+		ret = attach(domain, name, reader);
+		if (ret == -ENOENT) {
+			pr_debug("%s %s: not on this machine\n",
+				 settle_domain_name(domain), name);
+			ret = 0;
+			continue;
+		}
+		if (ret) {
+			pr_err("%s %s: cannot attach: %d\n",
+			       settle_domain_name(domain), name, ret);
+			break;
+		}
+	}
+	kfree(list);
+	return ret;
+}

@@ -426,30 +426,9 @@ err_put_devices:
  */
 int settle_devfreq_init(u32 domain, const char *names, const char *reader)
 {
-	char *list, *cur, *name;
-	int ret = 0;
+	int ret = settle_attach_names(domain, names, reader,
+				      settle_devfreq_attach);
 
-	list = kstrdup(names, GFP_KERNEL);
-	if (!list)
-		return -ENOMEM;
-	cur = list;
-	while ((name = strsep(&cur, ",")) != NULL) {
-		name = strim(name);
-		if (!*name)
-			continue;
-		ret = settle_devfreq_attach(domain, name, reader);
-		if (ret == -ENOENT) {
-			pr_debug("%s: no such devfreq device\n", name);
-			ret = 0;
-			continue;
-		}
-		if (ret) {
-			pr_err("%s %s: cannot attach: %d\n",
-			       settle_domain_name(domain), name, ret);
-			break;
-		}
-	}
-	kfree(list);
 	if (ret)
 		settle_devfreq_exit();
 	return ret;

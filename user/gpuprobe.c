@@ -752,6 +752,23 @@ static int check_config(struct gpuprobe_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* A probe with its configuration and counters, nothing opened yet. */
+static struct gpuprobe *gpuprobe_alloc(const struct gpuprobe_config *cfg,
+				       char *err, size_t errlen)
+{
+	struct gpuprobe *gp = calloc(1, sizeof(*gp));
+
+	if (!gp) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	gp->cfg = *cfg;
+	atomic_init(&gp->done, 0);
+	atomic_init(&gp->stop, false);
+	atomic_init(&gp->failed, 0);
+	return gp;
+}
+
 int gpuprobe_start(const struct gpuprobe_config *cfg, struct gpuprobe **out,
 		   char *err, size_t errlen)
 {
@@ -760,15 +777,9 @@ int gpuprobe_start(const struct gpuprobe_config *cfg, struct gpuprobe **out,
 	int ret;
 
 	*out = NULL;
-	gp = calloc(1, sizeof(*gp));
-	if (!gp) {
-		set_err(err, errlen, "out of memory");
+	gp = gpuprobe_alloc(cfg, err, errlen);
+	if (!gp)
 		return -1;
-	}
-	gp->cfg = *cfg;
-	atomic_init(&gp->done, 0);
-	atomic_init(&gp->stop, false);
-	atomic_init(&gp->failed, 0);
 	if (check_config(&gp->cfg, err, errlen))
 		goto fail;
 	gp->cap = (size_t)(gp->cfg.capacity_ns / gp->cfg.bin_ns + 1);
@@ -814,15 +825,9 @@ int gpuprobe_check(const struct gpuprobe_config *cfg, struct gpuprobe_info *info
 	struct gpuprobe *gp;
 	int ret;
 
-	gp = calloc(1, sizeof(*gp));
-	if (!gp) {
-		set_err(err, errlen, "out of memory");
+	gp = gpuprobe_alloc(cfg, err, errlen);
+	if (!gp)
 		return -1;
-	}
-	gp->cfg = *cfg;
-	atomic_init(&gp->done, 0);
-	atomic_init(&gp->stop, false);
-	atomic_init(&gp->failed, 0);
 	if (gp->cfg.kind != GPUPROBE_COMPUTE && gp->cfg.kind != GPUPROBE_MEMORY) {
 		set_err(err, errlen, "unknown GPU probe kind %d", (int)gp->cfg.kind);
 		ret = -1;
