@@ -85,6 +85,17 @@ def main():
                 if BAD_KERNEL.search(ln):
                     failures.append("dmesg: " + ln.strip())
 
+    # hrtimer hang counts (run.sh's init): printed, so that a storm of
+    # them (Documentation/testbed.rst, RCU stalls) shows in every run.
+    hangs = os.path.join(a.outdir, "hrtimer-hangs.txt")
+    if os.path.exists(hangs):
+        with open(hangs, errors="replace") as f:
+            txt = f.read()
+        up = re.search(r"uptime ([0-9.]+)", txt)
+        per_cpu = re.findall(r"nr_hangs\s*:\s*(\d+)", txt)
+        print("hrtimer hangs per CPU in %s s: %s" % (up.group(1) if up else "?",
+                                                   " ".join(per_cpu) or "none reported"))
+
     if not booted:
         failures.append("the VM never reached the test init (boot failed)")
     elif not done:

@@ -11,7 +11,7 @@ echo userspace > $d/scaling_governor || die "cannot select the userspace governo
 echo 1 > $t/events/settle/enable
 for f in 115200 1728000 729600 1728000; do echo $f > $d/scaling_setspeed; done
 echo 0 > $t/events/settle/enable
-# cpu0 stays under schedutil and may add its own transitions.
+# Other CPUs are not stepped, but select by device anyway.
 sel="domain=0 dev=$cpu "
 n_pre=$(grep 'driver_entry:' $t/trace | grep -c "$sel")
 n_post=$(grep 'driver_exit:' $t/trace | grep -c "$sel")
