@@ -62,14 +62,30 @@ static const char record_usage[] =
 "Once attached it prints one line starting with \"settle record: attached\" on\n"
 "stderr.  Data is written in packets at least every 200 ms, so a killed\n"
 "recorder loses at most the last 200 ms.  Records the kernel could not queue\n"
-"(ring buffer full) are counted and written as `lost` events; the final\n"
-"summary line reports records and lost.\n"
+"(ring buffer full) are counted and written as `lost` events, and so, on\n"
+"Linux 6.7 and later, are those the kernel skipped because another BPF\n"
+"program was running on that CPU (an interrupt inside someone's kprobe\n"
+"program); earlier kernels skip those without counting them.  The final\n"
+"summary line reports records and lost, and what the lost are.\n"
 "\n"
 "Exit status: 0 on success (even if records were lost), 1 on any error.\n"
 "\n"
 "Examples:\n"
 "  settle record -o /tmp/boot-trace --duration 30\n"
 "  settle record &  run-workload;  kill -INT %1;  settle report settle-trace\n";
+
+/* What "N lost" is made of, for the summary line. */
+static const char *lost_detail(const struct recorder_stats *st, char *buf, size_t len)
+{
+	if (!st->recursion_counted)
+		snprintf(buf, len, " (ring buffer full; runs skipped while another BPF"
+			 " program ran on the CPU are not counted by kernels before 6.7)");
+	else
+		snprintf(buf, len, " (%" PRIu64 " ring buffer full, %" PRIu64
+			 " skipped while another BPF program ran on the CPU)",
+			 st->lost_ring, st->lost_recursion);
+	return buf;
+}
 
 static volatile sig_atomic_t stop_requested;
 
@@ -312,6 +328,7 @@ int cmd_record(int argc, char **argv)
 cleanup:
 	if (w) {
 		const struct recorder_stats *st = recorder_stats(rec);
+		char detail[160];
 
 		if (trace_writer_close(w) && !err)
 			err = -EIO;
@@ -319,12 +336,13 @@ cleanup:
 			", driver_entry %" PRIu64 ", driver_exit %" PRIu64
 			", effective %" PRIu64 ", limits %" PRIu64 ", policy %" PRIu64
 			", cpu_frequency %" PRIu64 "), %zu devices, %" PRIu64
-			" lost, written to '%s'%s\n", st->records,
+			" lost%s, written to '%s'%s\n", st->records,
 			st->by_type[SETTLE_REC_REQUEST], st->by_type[SETTLE_REC_DRIVER_ENTRY],
 			st->by_type[SETTLE_REC_DRIVER_EXIT], st->by_type[SETTLE_REC_EFFECTIVE],
 			st->by_type[SETTLE_REC_LIMITS], st->by_type[SETTLE_REC_POLICY],
 			st->by_type[SETTLE_REC_CPU_FREQUENCY],
-			recorder_uses_settle(rec) ? devs.n : 0, st->lost, out,
+			recorder_uses_settle(rec) ? devs.n : 0, st->lost,
+			lost_detail(st, detail, sizeof(detail)), out,
 			err ? " (incomplete: see errors above)" : "");
 	}
 	recorder_free(rec);

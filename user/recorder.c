@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -180,6 +181,14 @@ out:
 	return ret;
 }
 
+/* See kernel_counts_bpf_tp_misses(); the field reads 0 where not counted. */
+static bool kernel_counts_tp_misses(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && kernel_counts_bpf_tp_misses(u.release);
+}
+
 struct recorder *recorder_open(bool require_settle, bool verbose_arg,
 			       const struct recorder_filter *flt)
 {
@@ -274,6 +283,7 @@ struct recorder *recorder_open(bool require_settle, bool verbose_arg,
 		goto fail;
 	}
 	r->lost_fd = bpf_map__fd(r->skel->maps.lost);
+	r->st.recursion_counted = kernel_counts_tp_misses();
 	return r;
 fail:
 	recorder_free(r);
@@ -367,15 +377,41 @@ static int read_lost(struct recorder *r, uint64_t *total)
 	return 0;
 }
 
+/* Skipped runs of the loaded programs; see kernel_counts_tp_misses(). */
+static int read_misses(struct recorder *r, uint64_t *total)
+{
+	struct bpf_program *prog;
+
+	*total = 0;
+	bpf_object__for_each_program(prog, r->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			return -errno;
+		*total += info.recursion_misses;
+	}
+	return 0;
+}
+
 /* Lost records first, then the packet, so the counter lands in this packet. */
 int recorder_sync(struct recorder *r)
 {
-	int err = read_lost(r, &r->st.lost);
+	int err = read_lost(r, &r->st.lost_ring);
 
 	if (err) {
 		p_err("reading the lost-record counter failed: %s", strerror(-err));
 		return -1;
 	}
+	err = read_misses(r, &r->st.lost_recursion);
+	if (err) {
+		p_err("reading the BPF programs' skipped-run counts failed: %s",
+		      strerror(-err));
+		return -1;
+	}
+	r->st.lost = r->st.lost_ring + r->st.lost_recursion;
 	if (trace_writer_lost(r->w, mono_ns(), r->st.lost) || trace_writer_flush(r->w)) {
 		p_err("%s", trace_writer_error(r->w));
 		return -1;

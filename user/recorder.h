@@ -22,7 +22,11 @@ struct recorder;
 struct recorder_stats {
 	uint64_t records;
 	uint64_t by_type[SETTLE_REC_TYPES];	/* enum settle_rec_type */
-	uint64_t lost;				/* cumulative, from the BPF counter */
+	uint64_t lost;				/* cumulative: lost_ring + lost_recursion */
+	uint64_t lost_ring;			/* found the ring buffer full */
+	uint64_t lost_recursion;		/* not run: another BPF program was
+						 * running on that CPU */
+	bool recursion_counted;			/* the kernel counts those (>= 6.7) */
 };
 
 /* What to record; recorder_open(..., NULL) records everything. */

@@ -126,6 +126,12 @@ struct report {
 	struct insight in;
 };
 
+/* Written by the BPF recorder (record, step), not imported or probed. */
+static bool recorded_by_bpf(const struct report *r)
+{
+	return !strcmp(r->ti.source, "settle.ko") || !strcmp(r->ti.source, "fallback");
+}
+
 static void json_dist(json_writer_t *w, const char *name, const struct dist *d)
 {
 	jsonw_name(w, name);
@@ -256,6 +262,10 @@ static void json_report(const struct report *r, const struct report_opts *o,
 	jsonw_uint_field(w, "trace_version", (uint64_t)r->ti.version);
 	jsonw_string_field(w, "source", r->ti.source);
 	jsonw_uint_field(w, "lost_events", r->lost);
+	if (recorded_by_bpf(r)) {
+		jsonw_name(w, "recursion_skips_counted");
+		jsonw_bool(w, kernel_counts_bpf_tp_misses(r->ti.kernel_release));
+	}
 	jsonw_uint_field(w, "events", r->res.events);
 	jsonw_name(w, "partial");
 	jsonw_bool(w, r->res.partial);
@@ -557,6 +567,11 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	if (r->lost)
 		fprintf(out, "WARNING:  %" PRIu64 " events were lost: transitions may be missing"
 			" or unpaired\n", r->lost);
+	if (recorded_by_bpf(r) && !kernel_counts_bpf_tp_misses(r->ti.kernel_release))
+		fprintf(out, "note:     kernel %s does not count events its BPF recursion guard"
+			" skipped\n          (one fired while another BPF program ran on that CPU):"
+			" lost may be short\n          of them; Linux 6.7 and later count them\n",
+			r->ti.kernel_release);
 	if (a->npre || a->npost)
 		fprintf(out, "pairing:  %zu PRE, %zu POST, %" PRIu64 " unpaired PRE, %" PRIu64
 			" unpaired POST, %" PRIu64 " inconsistent pairs\n",

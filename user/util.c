@@ -44,6 +44,15 @@ void set_err(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool kernel_counts_bpf_tp_misses(const char *release)
+{
+	unsigned int major, minor;
+
+	if (sscanf(release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 7);
+}
+
 int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	      uint64_t *out)
 {

@@ -45,6 +45,15 @@ int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max,
 	      uint64_t *out);
 
 /*
+ * A tracepoint's BPF program does not run while another BPF program runs on
+ * the same CPU (an interrupt inside a kprobe program, say): the kernel's
+ * recursion guard skips it.  Linux 6.7 and later count those skips per
+ * program (bpf_prog_info.recursion_misses); earlier kernels drop them
+ * without a trace.  True if the kernel `release` (uname -r) counts them.
+ */
+bool kernel_counts_bpf_tp_misses(const char *release);
+
+/*
  * A CSV field: as is, or quoted (RFC 4180) when it holds a comma, a quote
  * or a line break.  Device names come from drivers: never trust them plain.
  */

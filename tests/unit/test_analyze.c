@@ -218,7 +218,7 @@ static void test_report_json(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
-		"{\"trace_version\":2,\"source\":\"settle.ko\",\"lost_events\":5,"
+		"{\"trace_version\":2,\"source\":\"settle.ko\",\"lost_events\":5,\"recursion_skips_counted\":false,"
 		"\"events\":9,\"partial\":false,\"stall_available\":true,"
 		"\"unpaired_pre\":1,\"unpaired_post\":1,\"inconsistent_pairs\":0,"
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"
@@ -302,7 +302,7 @@ static void test_report_fallback(void **state)
 	out = report_capture(dir, &o, &rc);
 	assert_int_equal(rc, 0);
 	assert_string_equal(out,
-		"{\"trace_version\":2,\"source\":\"fallback\",\"lost_events\":0,"
+		"{\"trace_version\":2,\"source\":\"fallback\",\"lost_events\":0,\"recursion_skips_counted\":false,"
 		"\"events\":2,\"partial\":false,\"stall_available\":false,"
 		"\"unpaired_pre\":0,\"unpaired_post\":0,\"inconsistent_pairs\":0,"
 		"\"steps\":0,\"steps_warmup\":0,\"steps_failed\":0,\"limits_events\":0,"

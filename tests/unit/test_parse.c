@@ -58,9 +58,26 @@ static void test_parse_message_names_option(void **state)
 	free(buf);
 }
 
+/* Which kernels count skipped tracepoint programs: 6.7 on, by uname -r. */
+static void test_kernel_counts_misses(void **state)
+{
+	(void)state;
+	assert_true(kernel_counts_bpf_tp_misses("6.7.0"));
+	assert_true(kernel_counts_bpf_tp_misses("6.8.12-tegra"));
+	assert_true(kernel_counts_bpf_tp_misses("6.12.95+deb12-amd64"));
+	assert_true(kernel_counts_bpf_tp_misses("7.0.1"));
+	assert_false(kernel_counts_bpf_tp_misses("6.6.30"));
+	assert_false(kernel_counts_bpf_tp_misses("6.1.0-50-arm64"));
+	assert_false(kernel_counts_bpf_tp_misses("5.15.148-tegra"));
+	assert_false(kernel_counts_bpf_tp_misses("5.10.0-32-arm64"));
+	assert_false(kernel_counts_bpf_tp_misses("unknown"));
+	assert_false(kernel_counts_bpf_tp_misses(""));
+}
+
 int run_parse_tests(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kernel_counts_misses),
 		cmocka_unit_test(test_parse_valid),
 		cmocka_unit_test(test_parse_invalid),
 		cmocka_unit_test(test_parse_message_names_option),
