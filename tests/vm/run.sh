@@ -232,7 +232,7 @@ make -s -C "$top/user" OUT="$build/user" STATIC=1 CROSS_COMPILE="$cross" \
 	cat "$build/user.log" >&2; echo "run.sh: settle build failed" >&2; exit 1; }
 fi
 
-for t in ctltest ctlfuzz benchw; do
+for t in ctltest ctlfuzz benchw bpfhog; do
 	"${cross}gcc" -static -O2 -Wall -Wextra -Werror -o "$build/$t" "$here/$t.c" || {
 		echo "run.sh: $t build failed" >&2; exit 1; }
 done
@@ -253,7 +253,7 @@ for m in "$build/src/kmod/settle.ko" "$build/src/tests/sim/settle_sim.ko" "$buil
 	esac
 done
 [ $with_user = 0 ] || cp "$build/user/settle" "$ird/bin/settle"
-cp "$build/ctltest" "$build/ctlfuzz" "$build/benchw" "$ird/bin/"
+cp "$build/ctltest" "$build/ctlfuzz" "$build/benchw" "$build/bpfhog" "$ird/bin/"
 cp "$top/tools/profiles/"*.profile "$ird/lib/settle/"
 cp "$here/guest/"*.sh "$ird/tests/"
 printf '%s\n' "$@" > "$ird/tests/list"

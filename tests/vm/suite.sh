@@ -37,7 +37,7 @@ smoke) out=$here/out/$arch-6.1-smoke scripts="t-record-stall.sh t-step.sh t-kill
 # What differs between kernel lines is the module's side (tracepoints,
 # cpufreq and misc device APIs, kill and restore), not settle's accuracy,
 # which the 6.1 modes check: a short subset keeps each boot near a minute.
-kernels) scripts="t-kernel-events.sh t-ctl.sh t-domains.sh t-sim-domains.sh t-kill.sh"
+kernels) scripts="t-kernel-events.sh t-ctl.sh t-domains.sh t-sim-domains.sh t-kill.sh t-bpf-recursion.sh"
 	[ "$arch" = x86_64 ] && clock=real || clock=virtual ;;
 *) echo "suite.sh: unknown mode '$mode' (virtual, real, smoke, kernels)" >&2; exit 2 ;;
 esac
