@@ -36,6 +36,37 @@ static __always_inline void count_lost(void)
 }
 
 /*
+ * Skipped-event accounting (Documentation/design.rst, "Counting what the
+ * recorder missed").  Every settle:* event carries a number from one
+ * sequence.  Userspace sets seq_lo to a number not yet drawn, once all
+ * programs are attached, and seq_hi to the last number drawn before it
+ * detaches; each program counts the events numbered in (seq_lo, seq_hi]
+ * that it ran for, whatever the filter then does.  seq_hi - seq_lo minus
+ * the count is what the kernel never ran a program for.
+ */
+__u64 seq_lo = ~0ULL;
+__u64 seq_hi = ~0ULL;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} seen SEC(".maps");
+
+static __always_inline void count_seen(__u64 seq)
+{
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (seq <= *(volatile __u64 *)&seq_lo || seq > *(volatile __u64 *)&seq_hi)
+		return;
+	n = bpf_map_lookup_elem(&seen, &zero);
+	if (n)
+		(*n)++;
+}
+
+/*
  * What to record, set by userspace before load (settle record --domain,
  * --device): a bit per enum settle_domain, and optionally one device of one
  * domain (the other devices of that domain are dropped).
@@ -109,6 +140,7 @@ static __always_inline int emit_driver(__u32 type, __u64 ts_ns, __u64 id,
 SEC("tracepoint/settle/driver_entry")
 int settle_driver_entry(struct settle_tp_driver *ctx)
 {
+	count_seen(ctx->seq);
 	return emit_driver(SETTLE_REC_DRIVER_ENTRY, ctx->ts_ns, ctx->id, ctx->domain,
 			   ctx->dev, ctx->old_khz, ctx->new_khz);
 }
@@ -116,6 +148,7 @@ int settle_driver_entry(struct settle_tp_driver *ctx)
 SEC("tracepoint/settle/driver_exit")
 int settle_driver_exit(struct settle_tp_driver *ctx)
 {
+	count_seen(ctx->seq);
 	return emit_driver(SETTLE_REC_DRIVER_EXIT, ctx->ts_ns, ctx->id, ctx->domain,
 			   ctx->dev, ctx->old_khz, ctx->new_khz);
 }
@@ -125,6 +158,7 @@ int settle_request(struct settle_tp_request *ctx)
 {
 	struct settle_rec_request *r;
 
+	count_seen(ctx->seq);
 	if (!wanted(ctx->domain, ctx->dev))
 		return 0;
 	r = rec_new(sizeof(*r), SETTLE_REC_REQUEST, ctx->ts_ns, ctx->id,
@@ -144,6 +178,7 @@ int settle_effective(struct settle_tp_effective *ctx)
 {
 	struct settle_rec_effective *r;
 
+	count_seen(ctx->seq);
 	if (!wanted(ctx->domain, ctx->dev))
 		return 0;
 	r = rec_new(sizeof(*r), SETTLE_REC_EFFECTIVE, ctx->ts_ns, ctx->id,
@@ -165,6 +200,7 @@ int settle_limits(struct settle_tp_limits *ctx)
 {
 	struct settle_rec_limits *r;
 
+	count_seen(ctx->seq);
 	if (!wanted(ctx->domain, ctx->dev))
 		return 0;
 	r = rec_new(sizeof(*r), SETTLE_REC_LIMITS, ctx->ts_ns, 0, ctx->domain, ctx->dev);
@@ -182,6 +218,7 @@ int settle_policy(struct settle_tp_policy *ctx)
 {
 	struct settle_rec_policy *r;
 
+	count_seen(ctx->seq);
 	if (!wanted(ctx->domain, ctx->dev))
 		return 0;
 	r = rec_new(sizeof(*r), SETTLE_REC_POLICY, ctx->ts_ns, 0, ctx->domain, ctx->dev);

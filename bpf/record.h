@@ -108,6 +108,7 @@ struct settle_tp_request {		/* settle:request */
 	__u32 from_khz;
 	__u32 to_khz;
 	__u32 source;
+	__u64 seq;			/* settle_event() number, API 3 */
 };
 
 struct settle_tp_driver {		/* settle:driver_entry, settle:driver_exit */
@@ -118,6 +119,7 @@ struct settle_tp_driver {		/* settle:driver_entry, settle:driver_exit */
 	__u32 dev;
 	__u32 old_khz;
 	__u32 new_khz;
+	__u64 seq;			/* settle_event() number, API 3 */
 };
 
 struct settle_tp_effective {		/* settle:effective */
@@ -132,6 +134,7 @@ struct settle_tp_effective {		/* settle:effective */
 	__u32 samples;
 	__u32 reader;
 	__u32 status;
+	__u64 seq;			/* settle_event() number, API 3 */
 };
 
 struct settle_tp_limits {		/* settle:limits */
@@ -142,6 +145,7 @@ struct settle_tp_limits {		/* settle:limits */
 	__u32 min_khz;
 	__u32 max_khz;
 	__u32 cur_khz;
+	__u64 seq;			/* settle_event() number, API 3 */
 };
 
 struct settle_tp_policy {		/* settle:policy */
@@ -153,6 +157,7 @@ struct settle_tp_policy {		/* settle:policy */
 	__u32 min_khz;
 	__u32 max_khz;
 	char governor[SETTLE_GOVERNOR_BYTES];
+	__u64 seq;			/* settle_event() number, API 3 */
 };
 
 struct settle_tp_cpu_frequency {	/* power:cpu_frequency */

@@ -14,6 +14,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/preempt.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -160,6 +161,25 @@ void settle_dev_for_each(void (*fn)(struct settle_dev *d));
 u32 settle_domains_attached(void);
 const char *settle_domain_name(u32 domain);
 void settle_request_note(struct settle_dev *d, u64 ts, u32 source);
+u64 settle_event_seq_next(void);
+u64 settle_event_seq_now(void);
+
+/*
+ * settle_event() - fire settle:@name, numbered by settle_event_seq_next()
+ *
+ * The number is drawn and the event fired with preemption off, so that an
+ * event reaches its consumers within microseconds of its number: a
+ * recorder that reads settle_event_seq_now() and waits a little knows
+ * every event up to that number has been seen or skipped.
+ */
+#define settle_event(name, ...)						\
+	do {								\
+		if (trace_##name##_enabled()) {				\
+			preempt_disable_notrace();			\
+			trace_##name(__VA_ARGS__, settle_event_seq_next()); \
+			preempt_enable_notrace();			\
+		}							\
+	} while (0)
 u64 settle_entry(struct settle_dev *d, u32 old_khz, u32 new_khz);
 u64 settle_entry_source(struct settle_dev *d, u32 old_khz, u32 new_khz,
 			u32 source);

@@ -150,7 +150,7 @@ static int settle_clk_save(struct settle_dev *d)
 	sc->saved_hz = clk_get_rate(sc->clk);
 	khz = sc->saved_hz / 1000;
 	d->saved = true;
-	trace_policy(ktime_get_ns(), d->domain, d->index, SETTLE_POLICY_SAVED,
+	settle_event(policy, ktime_get_ns(), d->domain, d->index, SETTLE_POLICY_SAVED,
 		     khz, khz, "clk");
 	return 0;
 }
@@ -170,7 +170,7 @@ static void settle_clk_restore(struct settle_dev *d)
 		       sc->saved_hz, ret);
 	}
 	khz = clk_get_rate(sc->clk) / 1000;
-	trace_policy(ktime_get_ns(), d->domain, d->index, action, khz, khz,
+	settle_event(policy, ktime_get_ns(), d->domain, d->index, action, khz, khz,
 		     "clk");
 }
 

@@ -26,6 +26,7 @@
 #define SETTLE_MAX_NESTED	16
 
 static atomic64_t settle_next_id = ATOMIC64_INIT(0);
+static atomic64_t settle_event_seq = ATOMIC64_INIT(0);
 
 static const char *const settle_domain_names[SETTLE_DOMAINS] = {
 	[SETTLE_DOMAIN_CPU] = "cpu",
@@ -65,6 +66,29 @@ static struct kthread_worker *settle_kworker;
 u64 settle_new_id(void)
 {
 	return atomic64_inc_return(&settle_next_id);
+}
+
+/**
+ * settle_event_seq_next() - the next settle:* event number
+ *
+ * One sequence for every event and device, so a recorder finds a missed
+ * event as a gap whatever it was.  Call it through settle_event().
+ *
+ * Return: a new number, never 0.
+ */
+u64 settle_event_seq_next(void)
+{
+	return atomic64_inc_return(&settle_event_seq);
+}
+
+/**
+ * settle_event_seq_now() - the last event number drawn so far
+ *
+ * Return: it, 0 if none (SETTLE_IOC_EVENT_SEQ).
+ */
+u64 settle_event_seq_now(void)
+{
+	return atomic64_read(&settle_event_seq);
 }
 
 /**
@@ -407,7 +431,7 @@ u64 settle_entry_source(struct settle_dev *d, u32 old_khz, u32 new_khz,
 
 	/* A step has written its request event already, with the exact time. */
 	if (source != SETTLE_REQ_STEP)
-		trace_request(id, req_ts, settle_nested_parent(), d->domain,
+		settle_event(request, id, req_ts, settle_nested_parent(), d->domain,
 			      d->index, old_khz, new_khz, source);
 	settle_nested_push(id);
 	/*
@@ -416,7 +440,7 @@ u64 settle_entry_source(struct settle_dev *d, u32 old_khz, u32 new_khz,
 	 * stall.
 	 */
 	settle_sampler_start(d, id, new_khz);
-	trace_driver_entry(id, ktime_get_ns(), d->domain, d->index, old_khz,
+	settle_event(driver_entry, id, ktime_get_ns(), d->domain, d->index, old_khz,
 			   new_khz);
 	return id;
 }
@@ -432,7 +456,7 @@ void settle_exit(struct settle_dev *d, u32 old_khz, u32 new_khz)
 	u64 now = ktime_get_ns();
 	u64 id = READ_ONCE(d->id);
 
-	trace_driver_exit(id, now, d->domain, d->index, old_khz, new_khz);
+	settle_event(driver_exit, id, now, d->domain, d->index, old_khz, new_khz);
 	settle_nested_pop(id);
 }
 
@@ -457,7 +481,7 @@ void settle_step_begin(struct settle_dev *d, struct settle_step *st,
 	st->t_request_ns = d->req_ts;
 	raw_spin_unlock_irqrestore(&d->lock, flags);
 
-	trace_request(st->id, st->t_request_ns, 0, d->domain, d->index,
+	settle_event(request, st->id, st->t_request_ns, 0, d->domain, d->index,
 		      from_khz, st->target_khz, SETTLE_REQ_STEP);
 }
 
@@ -501,7 +525,7 @@ void settle_note_governor(struct settle_dev *d, const char *gov, u32 min_khz,
 		strscpy(d->governor, gov, sizeof(d->governor));
 	raw_spin_unlock_irqrestore(&d->lock, flags);
 	if (changed)
-		trace_policy(now, d->domain, d->index, SETTLE_POLICY_OBSERVED,
+		settle_event(policy, now, d->domain, d->index, SETTLE_POLICY_OBSERVED,
 			     min_khz, max_khz, gov);
 }
 

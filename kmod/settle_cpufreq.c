@@ -151,7 +151,7 @@ static void settle_probe_limits(void *data, struct cpufreq_policy *policy)
 {
 	u64 now = ktime_get_ns();
 
-	trace_limits(now, SETTLE_DOMAIN_CPU, policy->cpu, policy->min,
+	settle_event(limits, now, SETTLE_DOMAIN_CPU, policy->cpu, policy->min,
 		     policy->max, policy->cur);
 	settle_cpufreq_note_governor(policy, now);
 }
@@ -267,7 +267,7 @@ static int settle_cpufreq_save(struct settle_dev *d)
 		settle_attr_read(cpu, "scaling_setspeed", sc->setspeed,
 				 sizeof(sc->setspeed));
 	d->saved = true;
-	trace_policy(ktime_get_ns(), SETTLE_DOMAIN_CPU, cpu,
+	settle_event(policy, ktime_get_ns(), SETTLE_DOMAIN_CPU, cpu,
 		     SETTLE_POLICY_SAVED, policy->min, policy->max,
 		     sc->governor);
 
@@ -319,7 +319,7 @@ static void settle_cpufreq_restore(struct settle_dev *d)
 		pr_err("cpu%u: could not restore governor %s, limits %s..%s kHz: %d\n",
 		       cpu, sc->governor, sc->min, sc->max, ret);
 	}
-	trace_policy(ktime_get_ns(), SETTLE_DOMAIN_CPU, cpu, action, min, max,
+	settle_event(policy, ktime_get_ns(), SETTLE_DOMAIN_CPU, cpu, action, min, max,
 		     sc->governor);
 }
 

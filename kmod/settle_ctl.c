@@ -106,6 +106,8 @@ static long settle_ctl_ioctl(struct file *file, unsigned int cmd,
 		v.controlled = settle_ctl_owner && settle_ctl_owner != file;
 		mutex_unlock(&settle_ctl_lock);
 		return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+	case SETTLE_IOC_EVENT_SEQ:
+		return put_user(settle_event_seq_now(), (__u64 __user *)uarg);
 	case SETTLE_IOC_STEP:
 		if (copy_from_user(&st, uarg, sizeof(st)))
 			return -EFAULT;

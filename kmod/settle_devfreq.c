@@ -224,7 +224,7 @@ static int settle_devfreq_save(struct settle_dev *d)
 	if (ret < 0)
 		goto err_remove_min;
 	d->saved = true;
-	trace_policy(ktime_get_ns(), d->domain, d->index, SETTLE_POLICY_SAVED,
+	settle_event(policy, ktime_get_ns(), d->domain, d->index, SETTLE_POLICY_SAVED,
 		     sd->user_min, sd->user_max, gov);
 	/* The user's own limits would otherwise bound every step. */
 	ret = dev_pm_qos_update_request(&df->user_min_freq_req,
@@ -265,7 +265,7 @@ static void settle_devfreq_restore(struct settle_dev *d)
 		       d->name, sd->user_min, sd->user_max, ret);
 	}
 	settle_devfreq_governor(sd, gov, sizeof(gov));
-	trace_policy(ktime_get_ns(), d->domain, d->index, action,
+	settle_event(policy, ktime_get_ns(), d->domain, d->index, action,
 		     settle_hz_to_khz(df->scaling_min_freq),
 		     settle_hz_to_khz(df->scaling_max_freq), gov);
 }

@@ -60,7 +60,7 @@ static void settle_sampler_finish(struct settle_dev *d, u64 ts, u32 khz,
 				  u32 cost_ns, u32 status)
 {
 	lockdep_assert_held(&d->lock);
-	trace_effective(d->s_id, ts, d->s_prev_ts, d->domain, d->index, khz,
+	settle_event(effective, d->s_id, ts, d->s_prev_ts, d->domain, d->index, khz,
 			cost_ns, d->s_samples, d->reader->id, status);
 	d->sampling = false;
 }

@@ -11,6 +11,12 @@
  * reordered without bumping the trace format version in
  * Documentation/trace-format.rst.  Every ts_ns is CLOCK_MONOTONIC and every
  * rate is kHz, whatever unit the domain's framework uses.
+ *
+ * @seq, last in every event (so that the older fields kept their offsets),
+ * numbers all settle:* events in one sequence: settle_event() draws it.  A
+ * recorder that misses numbers knows it missed events (the kernel skips a
+ * BPF program while another runs on the CPU, and counts that only since
+ * 6.7).  Numbers are drawn only while the event has a consumer.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM settle
@@ -29,9 +35,9 @@
 TRACE_EVENT(request,
 
 	TP_PROTO(u64 id, u64 ts_ns, u64 parent_id, u32 domain, u32 dev,
-		 u32 from_khz, u32 to_khz, u32 source),
+		 u32 from_khz, u32 to_khz, u32 source, u64 seq),
 
-	TP_ARGS(id, ts_ns, parent_id, domain, dev, from_khz, to_khz, source),
+	TP_ARGS(id, ts_ns, parent_id, domain, dev, from_khz, to_khz, source, seq),
 
 	TP_STRUCT__entry(
 		__field(u64, id)
@@ -42,6 +48,7 @@ TRACE_EVENT(request,
 		__field(u32, from_khz)
 		__field(u32, to_khz)
 		__field(u32, source)
+		__field(u64, seq)
 	),
 
 	TP_fast_assign(
@@ -53,20 +60,21 @@ TRACE_EVENT(request,
 		__entry->from_khz = from_khz;
 		__entry->to_khz = to_khz;
 		__entry->source = source;
+		__entry->seq = seq;
 	),
 
-	TP_printk("id=%llu ts_ns=%llu parent_id=%llu domain=%u dev=%u from_khz=%u to_khz=%u source=%u",
+	TP_printk("id=%llu ts_ns=%llu parent_id=%llu domain=%u dev=%u from_khz=%u to_khz=%u source=%u seq=%llu",
 		  __entry->id, __entry->ts_ns, __entry->parent_id,
 		  __entry->domain, __entry->dev, __entry->from_khz,
-		  __entry->to_khz, __entry->source)
+		  __entry->to_khz, __entry->source, __entry->seq)
 );
 
 DECLARE_EVENT_CLASS(settle_driver,
 
 	TP_PROTO(u64 id, u64 ts_ns, u32 domain, u32 dev, u32 old_khz,
-		 u32 new_khz),
+		 u32 new_khz, u64 seq),
 
-	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz),
+	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz, seq),
 
 	TP_STRUCT__entry(
 		__field(u64, id)
@@ -75,6 +83,7 @@ DECLARE_EVENT_CLASS(settle_driver,
 		__field(u32, dev)
 		__field(u32, old_khz)
 		__field(u32, new_khz)
+		__field(u64, seq)
 	),
 
 	TP_fast_assign(
@@ -84,25 +93,26 @@ DECLARE_EVENT_CLASS(settle_driver,
 		__entry->dev = dev;
 		__entry->old_khz = old_khz;
 		__entry->new_khz = new_khz;
+		__entry->seq = seq;
 	),
 
-	TP_printk("id=%llu ts_ns=%llu domain=%u dev=%u old_khz=%u new_khz=%u",
+	TP_printk("id=%llu ts_ns=%llu domain=%u dev=%u old_khz=%u new_khz=%u seq=%llu",
 		  __entry->id, __entry->ts_ns, __entry->domain, __entry->dev,
-		  __entry->old_khz, __entry->new_khz)
+		  __entry->old_khz, __entry->new_khz, __entry->seq)
 );
 
 /* The driver is about to be asked (cpufreq/devfreq PRECHANGE, clk set_rate). */
 DEFINE_EVENT(settle_driver, driver_entry,
 	TP_PROTO(u64 id, u64 ts_ns, u32 domain, u32 dev, u32 old_khz,
-		 u32 new_khz),
-	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz)
+		 u32 new_khz, u64 seq),
+	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz, seq)
 );
 
 /* The driver call returned (POSTCHANGE, clk set_rate_complete). */
 DEFINE_EVENT(settle_driver, driver_exit,
 	TP_PROTO(u64 id, u64 ts_ns, u32 domain, u32 dev, u32 old_khz,
-		 u32 new_khz),
-	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz)
+		 u32 new_khz, u64 seq),
+	TP_ARGS(id, ts_ns, domain, dev, old_khz, new_khz, seq)
 );
 
 /*
@@ -114,10 +124,10 @@ DEFINE_EVENT(settle_driver, driver_exit,
 TRACE_EVENT(effective,
 
 	TP_PROTO(u64 id, u64 ts_ns, u64 prev_ts_ns, u32 domain, u32 dev,
-		 u32 khz, u32 cost_ns, u32 samples, u32 reader, u32 status),
+		 u32 khz, u32 cost_ns, u32 samples, u32 reader, u32 status, u64 seq),
 
 	TP_ARGS(id, ts_ns, prev_ts_ns, domain, dev, khz, cost_ns, samples,
-		reader, status),
+		reader, status, seq),
 
 	TP_STRUCT__entry(
 		__field(u64, id)
@@ -130,6 +140,7 @@ TRACE_EVENT(effective,
 		__field(u32, samples)
 		__field(u32, reader)
 		__field(u32, status)
+		__field(u64, seq)
 	),
 
 	TP_fast_assign(
@@ -143,22 +154,23 @@ TRACE_EVENT(effective,
 		__entry->samples = samples;
 		__entry->reader = reader;
 		__entry->status = status;
+		__entry->seq = seq;
 	),
 
-	TP_printk("id=%llu ts_ns=%llu prev_ts_ns=%llu domain=%u dev=%u khz=%u cost_ns=%u samples=%u reader=%u status=%u",
+	TP_printk("id=%llu ts_ns=%llu prev_ts_ns=%llu domain=%u dev=%u khz=%u cost_ns=%u samples=%u reader=%u status=%u seq=%llu",
 		  __entry->id, __entry->ts_ns, __entry->prev_ts_ns,
 		  __entry->domain, __entry->dev, __entry->khz,
 		  __entry->cost_ns, __entry->samples, __entry->reader,
-		  __entry->status)
+		  __entry->status, __entry->seq)
 );
 
 /* A device's limits changed (cpufreq policy limits, devfreq min/max). */
 TRACE_EVENT(limits,
 
 	TP_PROTO(u64 ts_ns, u32 domain, u32 dev, u32 min_khz, u32 max_khz,
-		 u32 cur_khz),
+		 u32 cur_khz, u64 seq),
 
-	TP_ARGS(ts_ns, domain, dev, min_khz, max_khz, cur_khz),
+	TP_ARGS(ts_ns, domain, dev, min_khz, max_khz, cur_khz, seq),
 
 	TP_STRUCT__entry(
 		__field(u64, ts_ns)
@@ -167,6 +179,7 @@ TRACE_EVENT(limits,
 		__field(u32, min_khz)
 		__field(u32, max_khz)
 		__field(u32, cur_khz)
+		__field(u64, seq)
 	),
 
 	TP_fast_assign(
@@ -176,11 +189,12 @@ TRACE_EVENT(limits,
 		__entry->min_khz = min_khz;
 		__entry->max_khz = max_khz;
 		__entry->cur_khz = cur_khz;
+		__entry->seq = seq;
 	),
 
-	TP_printk("ts_ns=%llu domain=%u dev=%u min_khz=%u max_khz=%u cur_khz=%u",
+	TP_printk("ts_ns=%llu domain=%u dev=%u min_khz=%u max_khz=%u cur_khz=%u seq=%llu",
 		  __entry->ts_ns, __entry->domain, __entry->dev,
-		  __entry->min_khz, __entry->max_khz, __entry->cur_khz)
+		  __entry->min_khz, __entry->max_khz, __entry->cur_khz, __entry->seq)
 );
 
 /*
@@ -191,9 +205,9 @@ TRACE_EVENT(limits,
 TRACE_EVENT(policy,
 
 	TP_PROTO(u64 ts_ns, u32 domain, u32 dev, u32 action, u32 min_khz,
-		 u32 max_khz, const char *governor),
+		 u32 max_khz, const char *governor, u64 seq),
 
-	TP_ARGS(ts_ns, domain, dev, action, min_khz, max_khz, governor),
+	TP_ARGS(ts_ns, domain, dev, action, min_khz, max_khz, governor, seq),
 
 	TP_STRUCT__entry(
 		__field(u64, ts_ns)
@@ -203,6 +217,7 @@ TRACE_EVENT(policy,
 		__field(u32, min_khz)
 		__field(u32, max_khz)
 		__array(char, governor, 16)
+		__field(u64, seq)
 	),
 
 	TP_fast_assign(
@@ -213,12 +228,13 @@ TRACE_EVENT(policy,
 		__entry->min_khz = min_khz;
 		__entry->max_khz = max_khz;
 		strscpy(__entry->governor, governor, sizeof(__entry->governor));
+		__entry->seq = seq;
 	),
 
-	TP_printk("ts_ns=%llu domain=%u dev=%u action=%u min_khz=%u max_khz=%u governor=%s",
+	TP_printk("ts_ns=%llu domain=%u dev=%u action=%u min_khz=%u max_khz=%u governor=%s seq=%llu",
 		  __entry->ts_ns, __entry->domain, __entry->dev,
 		  __entry->action, __entry->min_khz, __entry->max_khz,
-		  __entry->governor)
+		  __entry->governor, __entry->seq)
 );
 
 #endif /* _SETTLE_TRACE_H */

@@ -62,11 +62,12 @@ static const char record_usage[] =
 "Once attached it prints one line starting with \"settle record: attached\" on\n"
 "stderr.  Data is written in packets at least every 200 ms, so a killed\n"
 "recorder loses at most the last 200 ms.  Records the kernel could not queue\n"
-"(ring buffer full) are counted and written as `lost` events, and so, on\n"
-"Linux 6.7 and later, are those the kernel skipped because another BPF\n"
-"program was running on that CPU (an interrupt inside someone's kprobe\n"
-"program); earlier kernels skip those without counting them.  The final\n"
-"summary line reports records and lost, and what the lost are.\n"
+"(ring buffer full) are counted and written as `lost` events, and so are\n"
+"events the kernel never ran the recorder for because another BPF program\n"
+"was running on that CPU (an interrupt inside someone's kprobe tool):\n"
+"settle.ko numbers its events and the recorder counts the gaps.  The\n"
+"fallback counts those only on Linux 6.7 and later.  The final summary\n"
+"line reports records and lost, and what the lost are.\n"
 "\n"
 "Exit status: 0 on success (even if records were lost), 1 on any error.\n"
 "\n"
@@ -78,11 +79,12 @@ static const char record_usage[] =
 static const char *lost_detail(const struct recorder_stats *st, char *buf, size_t len)
 {
 	if (!st->recursion_counted)
-		snprintf(buf, len, " (ring buffer full; runs skipped while another BPF"
-			 " program ran on the CPU are not counted by kernels before 6.7)");
+		snprintf(buf, len, " (ring buffer full; events the kernel skipped while"
+			 " another BPF program ran on the CPU are not counted: fallback"
+			 " on a kernel before 6.7)");
 	else
 		snprintf(buf, len, " (%" PRIu64 " ring buffer full, %" PRIu64
-			 " skipped while another BPF program ran on the CPU)",
+			 " skipped by the kernel while another BPF program ran on the CPU)",
 			 st->lost_ring, st->lost_recursion);
 	return buf;
 }
@@ -274,6 +276,7 @@ int cmd_record(int argc, char **argv)
 		.hostname = uts.nodename, .kernel_release = uts.release,
 		.machine = uts.machine, .settle_version = SETTLE_VERSION,
 		.source = recorder_source(rec),
+		.skips_counted = recorder_counts_skips(rec),
 	};
 	w = trace_writer_open(out, &meta, force, errbuf, sizeof(errbuf));
 	if (!w) {

@@ -5,11 +5,15 @@
  * compiled for, checked against tracefs before anything is attached.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -17,6 +21,7 @@
 #include "recorder.h"
 #include "tpformat.h"
 #include "util.h"
+#include "../kmod/uapi/settle.h"
 
 #define FIELD(type, m) { #m, offsetof(type, m), sizeof(((type *)0)->m) }
 
@@ -29,6 +34,7 @@ static const struct tp_field_req request_fields[] = {
 	FIELD(struct settle_tp_request, from_khz),
 	FIELD(struct settle_tp_request, to_khz),
 	FIELD(struct settle_tp_request, source),
+	FIELD(struct settle_tp_request, seq),
 };
 
 static const struct tp_field_req driver_fields[] = {
@@ -38,6 +44,7 @@ static const struct tp_field_req driver_fields[] = {
 	FIELD(struct settle_tp_driver, dev),
 	FIELD(struct settle_tp_driver, old_khz),
 	FIELD(struct settle_tp_driver, new_khz),
+	FIELD(struct settle_tp_driver, seq),
 };
 
 static const struct tp_field_req effective_fields[] = {
@@ -51,6 +58,7 @@ static const struct tp_field_req effective_fields[] = {
 	FIELD(struct settle_tp_effective, samples),
 	FIELD(struct settle_tp_effective, reader),
 	FIELD(struct settle_tp_effective, status),
+	FIELD(struct settle_tp_effective, seq),
 };
 
 static const struct tp_field_req limits_fields[] = {
@@ -60,6 +68,7 @@ static const struct tp_field_req limits_fields[] = {
 	FIELD(struct settle_tp_limits, min_khz),
 	FIELD(struct settle_tp_limits, max_khz),
 	FIELD(struct settle_tp_limits, cur_khz),
+	FIELD(struct settle_tp_limits, seq),
 };
 
 static const struct tp_field_req policy_fields[] = {
@@ -70,6 +79,7 @@ static const struct tp_field_req policy_fields[] = {
 	FIELD(struct settle_tp_policy, min_khz),
 	FIELD(struct settle_tp_policy, max_khz),
 	FIELD(struct settle_tp_policy, governor),
+	FIELD(struct settle_tp_policy, seq),
 };
 
 static const struct tp_field_req cpu_frequency_fields[] = {
@@ -111,6 +121,10 @@ struct recorder {
 	bool failed;		/* a record could not be written */
 	int ncpus;
 	int lost_fd;
+	int seen_fd;
+	int ctl_fd;		/* /dev/settle, read-only: event numbers */
+	bool seq_armed;		/* counting events numbered above seq_lo */
+	uint64_t seq_lo;
 	char events[512];
 	struct recorder_stats st;
 };
@@ -209,6 +223,7 @@ struct recorder *recorder_open(bool require_settle, bool verbose_arg,
 		p_err("out of memory");
 		return NULL;
 	}
+	r->ctl_fd = -1;
 	snprintf(path, sizeof(path), "%s/events/settle", tracefs);
 	r->use_settle = access(path, F_OK) == 0;
 	if (!r->use_settle && require_settle) {
@@ -283,7 +298,16 @@ struct recorder *recorder_open(bool require_settle, bool verbose_arg,
 		goto fail;
 	}
 	r->lost_fd = bpf_map__fd(r->skel->maps.lost);
+	r->seen_fd = bpf_map__fd(r->skel->maps.seen);
 	r->st.recursion_counted = kernel_counts_tp_misses();
+	if (r->use_settle) {
+		r->ctl_fd = open(SETTLE_DEV_PATH, O_RDONLY | O_CLOEXEC);
+		if (r->ctl_fd < 0) {
+			p_err("opening %s failed: %s (needed to number settle.ko's events)",
+			      SETTLE_DEV_PATH, strerror(errno));
+			goto fail;
+		}
+	}
 	return r;
 fail:
 	recorder_free(r);
@@ -303,6 +327,11 @@ const char *recorder_source(const struct recorder *r)
 const char *recorder_events(const struct recorder *r)
 {
 	return r->events;
+}
+
+bool recorder_counts_skips(const struct recorder *r)
+{
+	return r->use_settle || r->st.recursion_counted;
 }
 
 const struct recorder_stats *recorder_stats(const struct recorder *r)
@@ -325,6 +354,91 @@ static int on_record(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+static int seq_read(struct recorder *r, uint64_t *seq)
+{
+	if (ioctl(r->ctl_fd, SETTLE_IOC_EVENT_SEQ, seq)) {
+		p_err("SETTLE_IOC_EVENT_SEQ on %s failed: %s", SETTLE_DEV_PATH,
+		      strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Start counting, with every program attached, above the last number drawn
+ * before the store, if no number was drawn between the reads around it: an
+ * event numbered higher is then drawn after the store, and its program sees
+ * the new seq_lo.  While events come too fast for that, leave a margin of
+ * numbers uncounted (at most a few at the very start).
+ */
+static int seq_arm(struct recorder *r)
+{
+	uint64_t now, lo, margin = 0;
+
+	for (unsigned int tries = 1; margin <= (1ULL << 32); tries++) {
+		if (seq_read(r, &now))
+			return -1;
+		lo = now + margin;
+		__atomic_store_n(&r->skel->data->seq_lo, lo, __ATOMIC_SEQ_CST);
+		if (seq_read(r, &now))
+			return -1;
+		if (now <= lo) {
+			r->seq_lo = lo;
+			r->seq_armed = true;
+			return 0;
+		}
+		if (!(tries % 64))
+			margin = margin ? margin * 4 : 1;
+	}
+	p_err("settle.ko numbered events faster than the recorder could start counting them");
+	return -1;
+}
+
+static int read_percpu_sum(struct recorder *r, int fd, uint64_t *total)
+{
+	uint64_t vals[r->ncpus];
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, vals))
+		return -errno;
+	*total = 0;
+	for (int i = 0; i < r->ncpus; i++)
+		*total += vals[i];
+	return 0;
+}
+
+/*
+ * Stop counting at the last number drawn, let the events up to it reach
+ * the programs (they are fired with preemption off, within microseconds of
+ * their number), and count the numbers no program ran for.
+ */
+static int seq_finish(struct recorder *r)
+{
+	const struct timespec grace = { 0, 20 * 1000 * 1000 };
+	uint64_t hi, seen;
+	int err;
+
+	if (seq_read(r, &hi))
+		return -1;
+	if (hi < r->seq_lo)
+		hi = r->seq_lo;
+	__atomic_store_n(&r->skel->data->seq_hi, hi, __ATOMIC_SEQ_CST);
+	nanosleep(&grace, NULL);
+	err = read_percpu_sum(r, r->seen_fd, &seen);
+	if (err) {
+		p_err("reading the seen-event counter failed: %s", strerror(-err));
+		return -1;
+	}
+	if (seen > hi - r->seq_lo) {
+		p_err("the BPF programs saw %" PRIu64 " numbered events of %" PRIu64
+		      " drawn: settle.ko and settle disagree", seen, hi - r->seq_lo);
+		return -1;
+	}
+	r->st.lost_recursion = hi - r->seq_lo - seen;
+	r->st.recursion_counted = true;
+	return 0;
+}
+
 int recorder_attach(struct recorder *r, struct trace_writer *w)
 {
 	int err;
@@ -341,7 +455,7 @@ int recorder_attach(struct recorder *r, struct trace_writer *w)
 		return -1;
 	}
 	r->attached = true;
-	return 0;
+	return r->use_settle ? seq_arm(r) : 0;
 }
 
 static int check_rb(struct recorder *r, int ret, const char *what)
@@ -364,18 +478,6 @@ int recorder_poll(struct recorder *r, int timeout_ms)
 	return check_rb(r, ring_buffer__poll(r->rb, timeout_ms), "reading");
 }
 
-static int read_lost(struct recorder *r, uint64_t *total)
-{
-	uint64_t vals[r->ncpus];
-	__u32 zero = 0;
-
-	if (bpf_map_lookup_elem(r->lost_fd, &zero, vals))
-		return -errno;
-	*total = 0;
-	for (int i = 0; i < r->ncpus; i++)
-		*total += vals[i];
-	return 0;
-}
 
 /* Skipped runs of the loaded programs; see kernel_counts_tp_misses(). */
 static int read_misses(struct recorder *r, uint64_t *total)
@@ -399,13 +501,14 @@ static int read_misses(struct recorder *r, uint64_t *total)
 /* Lost records first, then the packet, so the counter lands in this packet. */
 int recorder_sync(struct recorder *r)
 {
-	int err = read_lost(r, &r->st.lost_ring);
+	int err = read_percpu_sum(r, r->lost_fd, &r->st.lost_ring);
 
 	if (err) {
 		p_err("reading the lost-record counter failed: %s", strerror(-err));
 		return -1;
 	}
-	err = read_misses(r, &r->st.lost_recursion);
+	/* With event numbers the count comes at the end (seq_finish()). */
+	err = r->seq_armed ? 0 : read_misses(r, &r->st.lost_recursion);
 	if (err) {
 		p_err("reading the BPF programs' skipped-run counts failed: %s",
 		      strerror(-err));
@@ -421,6 +524,8 @@ int recorder_sync(struct recorder *r)
 
 int recorder_finish(struct recorder *r)
 {
+	if (r->seq_armed && seq_finish(r))
+		return -1;
 	/* Stop the producers before the final drain so nothing is left behind. */
 	if (r->attached)
 		record_bpf__detach(r->skel);
@@ -436,5 +541,7 @@ void recorder_free(struct recorder *r)
 		return;
 	ring_buffer__free(r->rb);
 	record_bpf__destroy(r->skel);
+	if (r->ctl_fd >= 0)
+		close(r->ctl_fd);
 	free(r);
 }

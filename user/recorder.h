@@ -59,6 +59,8 @@ int recorder_sync(struct recorder *r);
 /* Detaches, drains what is left and syncs; the writer stays open. */
 int recorder_finish(struct recorder *r);
 const struct recorder_stats *recorder_stats(const struct recorder *r);
+/* Whether lost will count the events no program ran for (trace_meta). */
+bool recorder_counts_skips(const struct recorder *r);
 void recorder_free(struct recorder *r);
 
 static inline uint64_t mono_ns(void)

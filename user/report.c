@@ -264,7 +264,7 @@ static void json_report(const struct report *r, const struct report_opts *o,
 	jsonw_uint_field(w, "lost_events", r->lost);
 	if (recorded_by_bpf(r)) {
 		jsonw_name(w, "recursion_skips_counted");
-		jsonw_bool(w, kernel_counts_bpf_tp_misses(r->ti.kernel_release));
+		jsonw_bool(w, r->ti.skips_counted == 1);
 	}
 	jsonw_uint_field(w, "events", r->res.events);
 	jsonw_name(w, "partial");
@@ -567,11 +567,11 @@ static void text_report(const struct report *r, const struct report_opts *o,
 	if (r->lost)
 		fprintf(out, "WARNING:  %" PRIu64 " events were lost: transitions may be missing"
 			" or unpaired\n", r->lost);
-	if (recorded_by_bpf(r) && !kernel_counts_bpf_tp_misses(r->ti.kernel_release))
-		fprintf(out, "note:     kernel %s does not count events its BPF recursion guard"
-			" skipped\n          (one fired while another BPF program ran on that CPU):"
-			" lost may be short\n          of them; Linux 6.7 and later count them\n",
-			r->ti.kernel_release);
+	if (recorded_by_bpf(r) && r->ti.skips_counted != 1)
+		fprintf(out, "note:     events the kernel never ran the recorder for (one fired"
+			" while another\n          BPF program ran on that CPU) are not in lost:"
+			" lost may be short of\n          them (counted with settle.ko API 3,"
+			" or the fallback on Linux 6.7+)\n");
 	if (a->npre || a->npost)
 		fprintf(out, "pairing:  %zu PRE, %zu POST, %" PRIu64 " unpaired PRE, %" PRIu64
 			" unpaired POST, %" PRIu64 " inconsistent pairs\n",

@@ -499,6 +499,7 @@ int cmd_step(int argc, char **argv)
 		.hostname = uts.nodename, .kernel_release = uts.release,
 		.machine = uts.machine, .settle_version = SETTLE_VERSION,
 		.source = recorder_source(r.rec),
+		.skips_counted = recorder_counts_skips(r.rec),
 	};
 	r.w = trace_writer_open(o.out, &meta, o.force, err, sizeof(err));
 	if (!r.w) {

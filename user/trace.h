@@ -213,6 +213,9 @@ struct trace_meta {
 	const char *machine;
 	const char *settle_version;
 	const char *source;	/* "settle.ko" or "fallback" */
+	/* lost counts the events the kernel never ran the recorder's BPF
+	 * programs for (settle.ko's event numbers, or Linux >= 6.7) */
+	bool skips_counted;
 };
 
 /* ---- writer ---- */
@@ -289,6 +292,7 @@ struct trace_info {
 	char hostname[128];
 	char kernel_release[128];
 	char machine[64];
+	int skips_counted;	/* env skips_counted: 0, 1; -1 absent (older) */
 	bool declared[TRACE_MAX_EVENT_IDS];	/* event ids in the metadata */
 };
 

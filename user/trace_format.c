@@ -467,6 +467,7 @@ char *trace_metadata_text_v(const struct trace_meta *m, int version)
 	put_tsdl_string(f, m->machine);
 	fputs(";\n\tsource = ", f);
 	put_tsdl_string(f, m->source);
+	fprintf(f, ";\n\tskips_counted = %d", m->skips_counted ? 1 : 0);
 	fputs(";\n};\n\n"
 	      "clock {\n"
 	      "\tname = monotonic;\n"

@@ -173,6 +173,10 @@ int trace_parse_metadata(const char *text, size_t len, struct trace_info *ti,
 	block_value(env, env_end, "hostname", ti->hostname, sizeof(ti->hostname));
 	block_value(env, env_end, "kernel_release", ti->kernel_release, sizeof(ti->kernel_release));
 	block_value(env, env_end, "machine", ti->machine, sizeof(ti->machine));
+	ti->skips_counted = -1;
+	if (!block_value(env, env_end, "skips_counted", val, sizeof(val)) &&
+	    !parse_int(val, 1, &v))
+		ti->skips_counted = (int)v;
 
 	for (ev = t; (ev = find_block(ev, "event", &ev_end)); ev = ev_end) {
 		const struct trace_event_desc *d;

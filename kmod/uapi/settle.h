@@ -19,8 +19,10 @@
 /*
  * 2: clock domains (SETTLE_IOC_STEP, SETTLE_IOC_DEVICE) and the
  * domain-neutral settle:* events; SETTLE_IOC_CPU_STEP still works.
+ * 3: every settle:* event ends in @seq, one sequence for all of them, and
+ * SETTLE_IOC_EVENT_SEQ reads the last number drawn.
  */
-#define SETTLE_API_VERSION	2
+#define SETTLE_API_VERSION	3
 
 /* Clock domains.  Every settle:* event carries one, and a device index. */
 enum settle_domain {
@@ -139,5 +141,7 @@ struct settle_device_info {
 #define SETTLE_IOC_CPU_STEP	_IOWR(SETTLE_IOC_MAGIC, 1, struct settle_cpu_step)
 #define SETTLE_IOC_STEP		_IOWR(SETTLE_IOC_MAGIC, 2, struct settle_step)
 #define SETTLE_IOC_DEVICE	_IOWR(SETTLE_IOC_MAGIC, 3, struct settle_device_info)
+/* API 3: the last settle:* event number drawn (0: none yet). */
+#define SETTLE_IOC_EVENT_SEQ	_IOR(SETTLE_IOC_MAGIC, 4, __u64)
 
 #endif /* _UAPI_SETTLE_H */

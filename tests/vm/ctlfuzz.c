@@ -163,7 +163,9 @@ static void *pick_ptr(size_t size, enum ptr_kind *kind)
 
 static const unsigned int real_cmds[] = {
 	SETTLE_IOC_VERSION, SETTLE_IOC_CPU_STEP, SETTLE_IOC_STEP, SETTLE_IOC_DEVICE,
+	SETTLE_IOC_EVENT_SEQ,
 };
+#define N_REAL_CMDS (sizeof(real_cmds) / sizeof(real_cmds[0]))
 
 static size_t real_size(unsigned int cmd)
 {
@@ -172,7 +174,7 @@ static size_t real_size(unsigned int cmd)
 
 static int is_real(unsigned int cmd)
 {
-	for (unsigned int i = 0; i < 4; i++)
+	for (unsigned int i = 0; i < N_REAL_CMDS; i++)
 		if (cmd == real_cmds[i])
 			return 1;
 	return 0;
@@ -196,10 +198,10 @@ static unsigned int pick_cmd(void)
 	unsigned int cmd, r = below(100);
 
 	if (r < 30)
-		return real_cmds[below(4)];
+		return real_cmds[below(N_REAL_CMDS)];
 	if (r < 60) {
 		/* A real one with its size or direction bits changed. */
-		cmd = real_cmds[below(4)];
+		cmd = real_cmds[below(N_REAL_CMDS)];
 		if (below(2))
 			return _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd),
 				    below(2) ? below(1 << _IOC_SIZEBITS) : _IOC_SIZE(cmd) + 1 + below(8));
