@@ -11,17 +11,16 @@
 #   HEARTBEAT  the settle_sim arguments that bound a vCPU's turn
 # load_modules uses DEF_<module> when a script sets no ARGS_<module>.
 if [ "$SETTLE_CLOCK" = virtual ]; then
-	# Three vCPUs: controller 0, settle's sampler 1, stepped CPU 2.  A
-	# 20 us sampler and 100 us steal periods, stretched to leave 20 us
-	# idle: a timer interrupt costs more than the 7 us a 93 % steal
-	# leaves in 100 us, and the hrtimer core then declares hangs (650 a
-	# second on one CPU measured) or, worse, never leaves the interrupt
-	# (Documentation/testbed.rst).  The stall sleeps, as a firmware wait
-	# would: a spinning vCPU would take instruction time from the probe's.
+	# Three vCPUs: controller 0, settle's sampler 1, stepped CPU 2.  The
+	# board's defaults otherwise: a 20 us sampler, 100 us steal periods,
+	# no stretching (stretching lengthens the bursts that bound the
+	# campaign stall: Documentation/testbed.rst, "RCU stalls").  The stall
+	# sleeps, as a firmware wait would: a spinning vCPU would take
+	# instruction time from the probe's.
 	CPU=2
 	HEARTBEAT="heartbeat_cpus=0-2"
 	DEF_settle="sample_cpu=1"
-	SIM_BASE="steal_period_us=100 steal_min_idle_us=20 stall_sleep=1"
+	SIM_BASE="steal_period_us=100 steal_min_idle_us=0 stall_sleep=1"
 else
 	# TCG on the wall clock cannot keep a 20 us hrtimer without starving
 	# the vCPU it runs on, and delivers timers below ~1 ms irregularly.
