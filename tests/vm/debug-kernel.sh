@@ -12,10 +12,12 @@
 #   or a new linux-source upload builds a new tree.  The tree is what
 #   `tests/vm/run.sh --kdir TREE` boots: arch/x86/boot/bzImage, the
 #   modules the guest scripts insmod, and what out-of-tree module builds
-#   need (object files are deleted; about an hour here, see
+#   need (object files are deleted; about 20 min here, see
 #   Documentation/testbed.rst).  SETTLE_JOBS sets make -j (default 2).
 set -euo pipefail
-
+# The build takes many minutes: the braces make bash read the whole script
+# first, so a checkout that changes it meanwhile cannot derail this run.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 cache=$here/.cache
 fragment=$here/debug.config
@@ -104,3 +106,5 @@ log "$rel ready in $((SECONDS - start)) s"
 find "$store" -mindepth 1 -maxdepth 1 -type d -name 'debug-kernel-*' ! -name "${tree##*/}" \
 	-mtime +2 -exec rm -rf {} + 2>/dev/null || true
 echo "$tree"
+exit 0
+}
