@@ -8,7 +8,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 V ?= 0
 
-.PHONY: all modules user deps test test-storm unit vmtest demo bench fuzz cuda gpu-check check-kbuild clean help
+.PHONY: all modules user deps test test-storm test-debug unit vmtest demo bench fuzz cuda gpu-check check-kbuild clean help
 
 all: modules user
 
@@ -21,6 +21,9 @@ help:
 	@echo '  test           unit tests + VM end-to-end tests (x86_64 and arm64)'
 	@echo '  test-storm     the unload storm at full size: STORM_CYCLES=$(STORM_CYCLES) insmod/rmmod'
 	@echo '                 cycles of settle.ko under load (arm64 VM; make test runs 25)'
+	@echo '  test-debug     the VM scripts (x86_64) on a 6.1 kernel with lockdep, DEBUG_ATOMIC_SLEEP'
+	@echo '                 and KASAN, built once from linux-source-6.1 (~20 min) and cached in'
+	@echo '                 $$SETTLE_CACHE (~/.cache/settle); fails on any splat; not in make test'
 	@echo '  check-kbuild   kernel matrix: build the modules against Debian 5.10/6.1/6.12'
 	@echo '                 (x86_64, arm64) and Tegra234 6.1, warnings as errors'
 	@echo '  demo           a campaign on the simulated board (arm64 VM), into demo-out/'
@@ -58,6 +61,9 @@ STORM_CYCLES ?= 100
 test-storm: deps
 	@SETTLE_GUEST_STORM_CYCLES=$(STORM_CYCLES) tests/vm/run.sh --arch arm64 --timeout 1200 \
 		--out tests/vm/out/arm64-6.1-storm t-unload-storm.sh
+
+test-debug: deps
+	@tests/vm/suite.sh x86_64 debug
 
 check-kbuild: deps
 	@tools/check-kbuild.sh

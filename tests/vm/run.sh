@@ -10,7 +10,8 @@
 #   --build-only builds settle.ko and settle_sim.ko against the kernel's
 #   headers and stops: a compile test (tools/check-kbuild.sh runs the
 #   matrix).  --kdir builds against a prepared kernel tree instead of
-#   Debian's headers (tests/vm/tegra-kdir.sh makes one).  --src DIR builds
+#   Debian's headers (tests/vm/tegra-kdir.sh makes one), and boots it when
+#   it is a built one (tests/vm/debug-kernel.sh).  --src DIR builds
 #   DIR's Kbuild, kmod/ and tests/sim/ instead of this checkout's.
 #   --clock virtual runs the guest on qemu's instruction counter (-icount
 #   shift=0,sleep=off: 1 ns per instruction, idle time skipped), the
@@ -41,13 +42,12 @@ while [ $# -gt 0 ]; do
 	--build-only) build_only=1; shift ;;
 	--kdir) kdir_opt=$(cd "$2" && pwd); shift 2 ;;
 	--src) src=$(cd "$2" && pwd); shift 2 ;;
-	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 [ $# -gt 0 ] || [ $build_only = 1 ] || { echo "run.sh: name at least one guest script" >&2; exit 2; }
-[ -z "$kdir_opt" ] || [ $build_only = 1 ] || { echo "run.sh: --kdir is for --build-only (there is no image to boot)" >&2; exit 2; }
 for s in "$@"; do
 	[ -f "$here/guest/$s" ] || { echo "run.sh: no guest script tests/vm/guest/$s" >&2; exit 2; }
 done
@@ -142,6 +142,11 @@ if [ -n "$kdir_opt" ]; then
 	hdr=$kdir_opt
 	rel=$(make -s -C "$hdr" kernelrelease 2>/dev/null) || { echo "run.sh: $hdr is no kernel tree" >&2; exit 1; }
 	build=$top/build/$arch-kdir-${hdr##*/}
+	# A built tree (tests/vm/debug-kernel.sh's) boots too: its image, and
+	# its own modules where Debian's image has them.
+	vmlinuz=$hdr/$(make -s -C "$hdr" ARCH="$karch" image_name 2>/dev/null || true) kmods=$hdr
+	[ $build_only = 1 ] || [ -f "$vmlinuz" ] || {
+		echo "run.sh: $hdr has no kernel image to boot (--kdir boots only a built tree)" >&2; exit 2; }
 else
 	kdir=$cache/kernels/v2-$debarch-$kver
 	mkdir -p "$cache/kernels"
