@@ -38,32 +38,35 @@ static __always_inline void count_lost(void)
 /*
  * Skipped-event accounting (Documentation/design.rst, "Counting what the
  * recorder missed").  Every settle:* event carries a number from one
- * sequence.  Userspace sets seq_lo to a number not yet drawn, once all
- * programs are attached, and seq_hi to the last number drawn before it
- * detaches; each program counts the events numbered in (seq_lo, seq_hi]
- * that it ran for, whatever the filter then does.  seq_hi - seq_lo minus
- * the count is what the kernel never ran a program for.
+ * sequence.  Userspace sets seq_lo to a number not yet drawn once all
+ * programs are attached; each program then counts the events numbered
+ * above it that it ran for, whatever the filter does, and keeps the last
+ * numbers so that userspace can cut the count at a number of its choosing.
+ * Per-CPU without atomics: the kernel runs one of these programs at a time
+ * on a CPU (the very guard whose skips this counts).
  */
 __u64 seq_lo = ~0ULL;
-__u64 seq_hi = ~0ULL;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct settle_seen);
 } seen SEC(".maps");
 
 static __always_inline void count_seen(__u64 seq)
 {
+	struct settle_seen *s;
 	__u32 zero = 0;
-	__u64 *n;
 
-	if (seq <= *(volatile __u64 *)&seq_lo || seq > *(volatile __u64 *)&seq_hi)
+	if (seq <= *(volatile __u64 *)&seq_lo)
 		return;
-	n = bpf_map_lookup_elem(&seen, &zero);
-	if (n)
-		(*n)++;
+	s = bpf_map_lookup_elem(&seen, &zero);
+	if (!s)
+		return;
+	s->recent[s->pos & (SETTLE_SEEN_RECENT - 1)] = seq;
+	s->pos++;
+	s->count++;
 }
 
 /*

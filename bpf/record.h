@@ -12,6 +12,18 @@
 #define SETTLE_RECORD_H
 
 #define SETTLE_RINGBUF_BYTES	(1U << 22)
+
+/*
+ * What each CPU's programs saw of settle.ko's event numbers (record.bpf.c,
+ * count_seen()): how many, and the last SETTLE_SEEN_RECENT of them, which
+ * tell the recorder which counted events came after its cut.
+ */
+#define SETTLE_SEEN_RECENT	256
+struct settle_seen {
+	__u64 count;
+	__u64 pos;			/* recent[(pos - 1) % RECENT] is the last */
+	__u64 recent[SETTLE_SEEN_RECENT];
+};
 #define SETTLE_GOVERNOR_BYTES	16
 
 /*

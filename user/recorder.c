@@ -408,35 +408,61 @@ static int read_percpu_sum(struct recorder *r, int fd, uint64_t *total)
 }
 
 /*
- * Stop counting at the last number drawn, let the events up to it reach
- * the programs (they are fired with preemption off, within microseconds of
- * their number), and count the numbers no program ran for.
+ * Cut the count at the last number drawn: wait until the events up to it
+ * have reached the programs (they are fired with preemption off, within
+ * microseconds of their number), then take the counted events numbered
+ * above the cut back out (they are among each CPU's last few), and count
+ * the numbers in between that no program ran for.
  */
 static int seq_finish(struct recorder *r)
 {
 	const struct timespec grace = { 0, 20 * 1000 * 1000 };
-	uint64_t hi, seen;
-	int err;
+	struct settle_seen *v;
+	uint64_t hi, seen = 0, after = 0;
+	__u32 zero = 0;
+	int ret = -1;
 
 	if (seq_read(r, &hi))
 		return -1;
-	if (hi < r->seq_lo)
-		hi = r->seq_lo;
-	__atomic_store_n(&r->skel->data->seq_hi, hi, __ATOMIC_SEQ_CST);
 	nanosleep(&grace, NULL);
-	err = read_percpu_sum(r, r->seen_fd, &seen);
-	if (err) {
-		p_err("reading the seen-event counter failed: %s", strerror(-err));
+	v = calloc(r->ncpus, sizeof(*v));
+	if (!v) {
+		p_err("out of memory");
 		return -1;
 	}
+	if (bpf_map_lookup_elem(r->seen_fd, &zero, v)) {
+		p_err("reading the seen-event counters failed: %s", strerror(errno));
+		goto out;
+	}
+	for (int c = 0; c < r->ncpus; c++) {
+		uint64_t n = v[c].pos < SETTLE_SEEN_RECENT ? v[c].pos : SETTLE_SEEN_RECENT;
+		uint64_t above = 0;
+
+		for (uint64_t i = 0; i < n; i++)
+			above += v[c].recent[i] > hi;
+		/* All of the window past the cut: older ones may be too. */
+		if (above == SETTLE_SEEN_RECENT) {
+			p_err("more than %d events on cpu %d came past the recorder's cut; cannot count skipped events",
+			      SETTLE_SEEN_RECENT, c);
+			goto out;
+		}
+		seen += v[c].count;
+		after += above;
+	}
+	seen -= after;
+	if (hi < r->seq_lo)
+		hi = r->seq_lo;
 	if (seen > hi - r->seq_lo) {
 		p_err("the BPF programs saw %" PRIu64 " numbered events of %" PRIu64
 		      " drawn: settle.ko and settle disagree", seen, hi - r->seq_lo);
-		return -1;
+		goto out;
 	}
 	r->st.lost_recursion = hi - r->seq_lo - seen;
 	r->st.recursion_counted = true;
-	return 0;
+	ret = 0;
+out:
+	free(v);
+	return ret;
 }
 
 int recorder_attach(struct recorder *r, struct trace_writer *w)
