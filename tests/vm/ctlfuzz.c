@@ -44,23 +44,8 @@
 #define MAX_FDS		4
 #define PAGE		4096
 
-static int failures;
-
-static void result(int ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("@@SETTLE-RESULT %s ctlfuzz-%s ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	failures += !ok;
-}
+#define RESULT_PREFIX "ctlfuzz-"
+#include "guest_result.h"
 
 /* xorshift64*: the same seed gives the same calls in every process order. */
 static uint64_t rng;

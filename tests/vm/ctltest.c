@@ -25,23 +25,8 @@
 
 #include "../../kmod/uapi/settle.h"
 
-static int failures;
-
-static void check(int ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("@@SETTLE-RESULT %s ctl-%s ", ok ? "PASS" : "FAIL", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	failures += !ok;
-}
+#define RESULT_PREFIX "ctl-"
+#include "guest_result.h"
 
 static void read_attr(unsigned int cpu, const char *attr, char *buf, size_t len)
 {
@@ -136,17 +121,17 @@ static void check_devices(int fd, unsigned int cpu, unsigned int a, unsigned int
 			if (i && info.rates_khz[i] <= info.rates_khz[i - 1])
 				sorted = 0;
 		}
-		check(!strncmp(info.name, "cpu", 3) && (info.flags & SETTLE_DEV_STEPPABLE) &&
+		result(!strncmp(info.name, "cpu", 3) && (info.flags & SETTLE_DEV_STEPPABLE) &&
 		      info.backend == SETTLE_BACKEND_CPUFREQ && seen_a && seen_b && sorted,
 		      "device", "%s: backend %u reader %u cur %u, %u rates %s, has %u and %u: %s",
 		      info.name, info.backend, info.reader, info.cur_khz, info.nrates,
 		      sorted ? "ascending" : "UNSORTED", a, b, seen_a && seen_b ? "yes" : "NO");
 	}
-	check(found && errno == ENOENT, "device-end", "cpu%u listed; index %u -> ENOENT (%s)", cpu, n,
+	result(found && errno == ENOENT, "device-end", "cpu%u listed; index %u -> ENOENT (%s)", cpu, n,
 	      strerror(errno));
 	memset(&info, 0, sizeof(info));
 	info.domain = 99;
-	check(ioctl(fd, SETTLE_IOC_DEVICE, &info) && errno == EINVAL, "device-bad-domain",
+	result(ioctl(fd, SETTLE_IOC_DEVICE, &info) && errno == EINVAL, "device-bad-domain",
 	      "domain 99 -> EINVAL");
 }
 
@@ -237,7 +222,7 @@ static int domain_main(const char *dom, const char *name)
 	pid_t pid;
 
 	fd = open(SETTLE_DEV_PATH, O_RDWR);
-	check(fd >= 0, "open", "root opens %s (%s)", SETTLE_DEV_PATH, fd < 0 ? strerror(errno) : "ok");
+	result(fd >= 0, "open", "root opens %s (%s)", SETTLE_DEV_PATH, fd < 0 ? strerror(errno) : "ok");
 	if (fd < 0)
 		return 1;
 	for (n = 0; n < 64; n++) {
@@ -251,7 +236,7 @@ static int domain_main(const char *dom, const char *name)
 		if (!strcmp(info.name, name))
 			break;
 	}
-	check(n < 64 && info.nrates >= 2 && (info.flags & SETTLE_DEV_STEPPABLE), "device",
+	result(n < 64 && info.nrates >= 2 && (info.flags & SETTLE_DEV_STEPPABLE), "device",
 	      "%s %s: dev %u backend %u reader %u cur %u kHz, %u rates", dom, name, info.dev,
 	      info.backend, info.reader, info.cur_khz, n < 64 ? info.nrates : 0);
 	if (n == 64 || info.nrates < 2)
@@ -268,34 +253,34 @@ static int domain_main(const char *dom, const char *name)
 	}
 	dsnap(domain, name, &before);
 
-	check(dstep(fd, domain, info.dev, 12345, NULL) == -EINVAL, "bad-rate",
+	result(dstep(fd, domain, info.dev, 12345, NULL) == -EINVAL, "bad-rate",
 	      "%s 12345 kHz -> EINVAL", dom);
-	check(dstep(fd, domain, 99, lo, NULL) == -ENODEV, "bad-dev", "%s device 99 -> ENODEV", dom);
+	result(dstep(fd, domain, 99, lo, NULL) == -ENODEV, "bad-dev", "%s device 99 -> ENODEV", dom);
 	dsnap(domain, name, &during);
-	check(dsame(&before, &during), "untouched", "refused steps leave %s %s %s", during.a,
+	result(dsame(&before, &during), "untouched", "refused steps leave %s %s %s", during.a,
 	      during.b, during.c);
 
 	ret = dstep(fd, domain, info.dev, hi, &st);
 	if (ret == -EALREADY)
 		ret = dstep(fd, domain, info.dev, lo, &st);
-	check(!ret && st.id && st.cur_khz == st.target_khz && st.t_exit_ns >= st.t_request_ns,
+	result(!ret && st.id && st.cur_khz == st.target_khz && st.t_exit_ns >= st.t_request_ns,
 	      "step", "%s %s -> %u kHz: id %llu cur %u, request->exit %llu ns (%s)", dom, name,
 	      st.target_khz, (unsigned long long)st.id, st.cur_khz,
 	      (unsigned long long)(st.t_exit_ns - st.t_request_ns), strerror(-ret));
 	ret = dstep(fd, domain, info.dev, st.target_khz == hi ? lo : hi, &st);
-	check(!ret && st.cur_khz == st.target_khz, "step-back", "%s -> %u kHz: cur %u (%s)", name,
+	result(!ret && st.cur_khz == st.target_khz, "step-back", "%s -> %u kHz: cur %u (%s)", name,
 	      st.target_khz, st.cur_khz, strerror(-ret));
-	check(dstep(fd, domain, info.dev, st.cur_khz, NULL) == -EALREADY, "already",
+	result(dstep(fd, domain, info.dev, st.cur_khz, NULL) == -EALREADY, "already",
 	      "step to the current rate -> EALREADY");
 	usleep(100000);
 	memset(&info, 0, sizeof(info));
 	info.domain = domain;
 	info.index = n;
 	ioctl(fd, SETTLE_IOC_DEVICE, &info);
-	check(info.cur_khz == st.cur_khz, "holds", "100 ms after the step %s is at %u kHz (stepped to %u)",
+	result(info.cur_khz == st.cur_khz, "holds", "100 ms after the step %s is at %u kHz (stepped to %u)",
 	      name, info.cur_khz, st.cur_khz);
 	close(fd);
-	check(dsettles_to(domain, name, &before, &after), "restore-close",
+	result(dsettles_to(domain, name, &before, &after), "restore-close",
 	      "after close: %s %s %s (before %s %s %s)", after.a, after.b, after.c, before.a,
 	      before.b, before.c);
 
@@ -311,7 +296,7 @@ static int domain_main(const char *dom, const char *name)
 	usleep(300000);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	check(dsettles_to(domain, name, &before, &after), "restore-kill",
+	result(dsettles_to(domain, name, &before, &after), "restore-kill",
 	      "killed controller: after %s %s %s (before %s %s %s)", after.a, after.b, after.c,
 	      before.a, before.b, before.c);
 	return failures ? 1 : 0;
@@ -356,50 +341,50 @@ int main(int argc, char **argv)
 		_exit(fd < 0 && (errno == EACCES || errno == EPERM) ? 0 : 1);
 	}
 	waitpid(pid, &status, 0);
-	check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "non-root",
+	result(WIFEXITED(status) && WEXITSTATUS(status) == 0, "non-root",
 	      "an unprivileged open is refused");
 
 	fd = open(SETTLE_DEV_PATH, O_RDWR);
-	check(fd >= 0, "open", "root opens %s (%s)", SETTLE_DEV_PATH, fd < 0 ? strerror(errno) : "ok");
+	result(fd >= 0, "open", "root opens %s (%s)", SETTLE_DEV_PATH, fd < 0 ? strerror(errno) : "ok");
 	if (fd < 0)
 		return 1;
 	/* Queries need no control: a second file may open and ask. */
 	fd2 = open(SETTLE_DEV_PATH, O_RDWR);
-	check(fd2 >= 0, "second-open", "a second file opens for queries (%s)",
+	result(fd2 >= 0, "second-open", "a second file opens for queries (%s)",
 	      fd2 < 0 ? strerror(errno) : "ok");
 
 	ret = ioctl(fd, SETTLE_IOC_VERSION, &v);
-	check(!ret && v.api == SETTLE_API_VERSION && (v.domains & 1), "version",
+	result(!ret && v.api == SETTLE_API_VERSION && (v.domains & 1), "version",
 	      "api %u reader %u period %u ns kprobes %u domains 0x%x",
 	      v.api, v.reader, v.sample_period_ns, v.kprobes, v.domains);
 	check_devices(fd, cpu, a, b);
 
-	check(step(fd, 100000, a, NULL) == -ENODEV, "bad-cpu", "cpu 100000 -> ENODEV");
-	check(step(fd, cpu, 12345, NULL) == -EINVAL, "bad-rate", "12345 kHz -> EINVAL");
-	check(step(fd, cpu, 0, NULL) == -EINVAL, "zero-rate", "0 kHz -> EINVAL");
+	result(step(fd, 100000, a, NULL) == -ENODEV, "bad-cpu", "cpu 100000 -> ENODEV");
+	result(step(fd, cpu, 12345, NULL) == -EINVAL, "bad-rate", "12345 kHz -> EINVAL");
+	result(step(fd, cpu, 0, NULL) == -EINVAL, "zero-rate", "0 kHz -> EINVAL");
 	st = (struct settle_cpu_step){ .cpu = cpu, .target_khz = a, .flags = 1 };
-	check(ioctl(fd, SETTLE_IOC_CPU_STEP, &st) && errno == EINVAL, "bad-flags", "flags 1 -> EINVAL");
-	check(ioctl(fd, 0xdead, 0) && errno == ENOTTY, "bad-ioctl", "unknown ioctl -> ENOTTY");
-	check(ioctl(fd, SETTLE_IOC_CPU_STEP, (void *)8) && errno == EFAULT, "bad-pointer",
+	result(ioctl(fd, SETTLE_IOC_CPU_STEP, &st) && errno == EINVAL, "bad-flags", "flags 1 -> EINVAL");
+	result(ioctl(fd, 0xdead, 0) && errno == ENOTTY, "bad-ioctl", "unknown ioctl -> ENOTTY");
+	result(ioctl(fd, SETTLE_IOC_CPU_STEP, (void *)8) && errno == EFAULT, "bad-pointer",
 	      "unmapped argument -> EFAULT");
 	/* Bad input must not have touched the policy. */
 	snapshot(cpu, &during);
-	check(same(&before, &during), "untouched", "refused steps leave %s %s..%s", during.gov,
+	result(same(&before, &during), "untouched", "refused steps leave %s %s..%s", during.gov,
 	      during.min, during.max);
 
 	ret = step(fd, cpu, a, &st);
 	if (ret == -EALREADY)
 		ret = step(fd, cpu, b, &st);
-	check(!ret && st.id && st.t_exit_ns >= st.t_request_ns, "step",
+	result(!ret && st.id && st.t_exit_ns >= st.t_request_ns, "step",
 	      "id %llu request->exit %llu ns cur %u (%s)", (unsigned long long)st.id,
 	      (unsigned long long)(st.t_exit_ns - st.t_request_ns), st.cur_khz, strerror(-ret));
-	check(step(fd, cpu, st.cur_khz, NULL) == -EALREADY, "already", "step to the current rate -> EALREADY");
+	result(step(fd, cpu, st.cur_khz, NULL) == -EALREADY, "already", "step to the current rate -> EALREADY");
 	if (fd2 >= 0) {
 		struct settle_version v2 = { 0 };
 
-		check(step(fd2, cpu, a, NULL) == -EBUSY, "exclusive",
+		result(step(fd2, cpu, a, NULL) == -EBUSY, "exclusive",
 		      "a second file's step gets EBUSY while the first controls");
-		check(!ioctl(fd2, SETTLE_IOC_VERSION, &v2) && v2.controlled &&
+		result(!ioctl(fd2, SETTLE_IOC_VERSION, &v2) && v2.controlled &&
 		      !ioctl(fd, SETTLE_IOC_VERSION, &v) && !v.controlled, "controlled",
 		      "the version query tells the second file (%u) another controls, not the first (%u)",
 		      v2.controlled, v.controlled);
@@ -410,11 +395,11 @@ int main(int argc, char **argv)
 					  .target_khz = st.cur_khz == a ? b : a };
 
 		ret = ioctl(fd, SETTLE_IOC_STEP, &gs) ? -errno : 0;
-		check(!ret && gs.id > st.id && gs.cur_khz == gs.target_khz && gs.event_dev == cpu,
+		result(!ret && gs.id > st.id && gs.cur_khz == gs.target_khz && gs.event_dev == cpu,
 		      "step-v2", "SETTLE_IOC_STEP cpu%u -> %u kHz: id %llu cur %u (%s)", cpu,
 		      gs.target_khz, (unsigned long long)gs.id, gs.cur_khz, strerror(-ret));
 		gs.domain = SETTLE_DOMAINS;
-		check(ioctl(fd, SETTLE_IOC_STEP, &gs) && errno == EINVAL, "bad-domain",
+		result(ioctl(fd, SETTLE_IOC_STEP, &gs) && errno == EINVAL, "bad-domain",
 		      "domain %u -> EINVAL", SETTLE_DOMAINS);
 		ret = step(fd, cpu, a, &st);
 		if (ret == -EALREADY)
@@ -429,7 +414,7 @@ int main(int argc, char **argv)
 	 */
 	usleep(100000);
 	read_attr(cpu, "scaling_cur_freq", cur, sizeof(cur));
-	check(strtoul(cur, NULL, 0) == st.cur_khz, "holds-update",
+	result(strtoul(cur, NULL, 0) == st.cur_khz, "holds-update",
 	      "100 ms after a step to %u kHz the CPU is at %s kHz", st.cur_khz, cur);
 	snprintf(lim, sizeof(lim), "%u", a > b ? a : b);
 	write_attr(cpu, "scaling_max_freq", lim);
@@ -440,13 +425,13 @@ int main(int argc, char **argv)
 		usleep(10000);
 	}
 	read_attr(cpu, "scaling_cur_freq", cur, sizeof(cur));
-	check(st.cur_khz == a && !strcmp(during.max, lim) && strtoul(cur, NULL, 0) == a, "holds-limits",
+	result(st.cur_khz == a && !strcmp(during.max, lim) && strtoul(cur, NULL, 0) == a, "holds-limits",
 	      "after scaling_max_freq %s (now %s) the CPU is at %s kHz, stepped to %u",
 	      lim, during.max, cur, st.cur_khz);
 	snapshot(cpu, &during);
-	check(!strcmp(during.gov, "userspace"), "governor", "stepping under %s", during.gov);
+	result(!strcmp(during.gov, "userspace"), "governor", "stepping under %s", during.gov);
 	close(fd);
-	check(settles_to(cpu, &before, &after), "restore-close", "after close: %s %s..%s (before %s %s..%s)",
+	result(settles_to(cpu, &before, &after), "restore-close", "after close: %s %s..%s (before %s %s..%s)",
 	      after.gov, after.min, after.max, before.gov, before.min, before.max);
 
 	/* A controller killed mid-campaign. */
@@ -463,14 +448,14 @@ int main(int argc, char **argv)
 	snapshot(cpu, &during);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	check(!strcmp(during.gov, "userspace") && settles_to(cpu, &before, &after), "restore-kill",
+	result(!strcmp(during.gov, "userspace") && settles_to(cpu, &before, &after), "restore-kill",
 	      "killed controller: during %s, after %s %s..%s", during.gov, after.gov, after.min,
 	      after.max);
 	fd = open(SETTLE_DEV_PATH, O_RDWR);
 	ret = fd >= 0 ? step(fd, cpu, a, NULL) : -errno;
 	if (ret == -EALREADY)
 		ret = step(fd, cpu, b, NULL);
-	check(!ret, "reopen", "a new controller steps after the kill (%s)", strerror(-ret));
+	result(!ret, "reopen", "a new controller steps after the kill (%s)", strerror(-ret));
 	if (fd >= 0)
 		close(fd);
 	return failures ? 1 : 0;
