@@ -24,6 +24,7 @@ fragment=$here/debug.config
 store=${SETTLE_CACHE:-$HOME/.cache/settle}
 log() { echo "debug-kernel: $*" >&2; }
 die() { echo "debug-kernel: $*" >&2; exit 1; }
+. "$here/linux-source.sh"
 # Bump when the way the tree is made changes, so old caches are not reused.
 recipe=1
 
@@ -51,22 +52,12 @@ if [ -f "$tree/.ready" ]; then
 fi
 
 mkdir -p "$store"
-exec 9>"$tree.lock"
-flock 9
-if [ -f "$tree/.ready" ]; then
-	echo "$tree"
-	exit 0
-fi
+tree_lock "$tree"
 log "building a debug kernel from linux-source $srcver (once; cached as $tree)"
 start=$SECONDS
 tmp=$tree.tmp
-rm -rf "$tmp" "$tree" && mkdir -p "$tmp/deb"
-dpkg-deb --fsys-tarfile "$srcdeb" | tar -x -C "$tmp/deb" --wildcards './usr/src/linux-source-6.1.tar.*'
-tarball=$(ls "$tmp"/deb/usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
-[ -n "$tarball" ] || die "no source tarball in $srcdeb"
-tar -xf "$tarball" -C "$tmp"
-rm -rf "$tmp/deb"
-src=$tmp/linux-source-6.1
+rm -rf "$tree"
+src=$(source_unpack "$srcdeb" "$tmp")
 [ -f "$src/arch/x86/Kconfig" ] || die "the unpacked source has no arch/x86"
 log "unpacked in $((SECONDS - start)) s"
 

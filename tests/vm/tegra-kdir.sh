@@ -23,6 +23,7 @@ suite=bookworm
 cross=aarch64-linux-gnu-
 log() { echo "tegra-kdir: $*" >&2; }
 die() { echo "tegra-kdir: $*" >&2; exit 1; }
+. "$here/linux-source.sh"
 
 # What the tegra234 row adds to Debian's config.  The SoC option selects
 # BPMP, HSP mailbox and IVC; they are named too so that a Kconfig change
@@ -63,24 +64,12 @@ fi
 
 mkdir -p "$cache/tegra"
 # Other checkouts share the cache: one of them prepares, the rest wait.
-exec 9>"$tree.lock"
-flock 9
-if [ -f "$tree/.ready" ]; then
-	echo "$tree"
-	exit 0
-fi
+tree_lock "$tree"
 log "preparing a Tegra234 6.1 tree from linux-source $srcver (once; cached as ${tree##*/})"
 start=$SECONDS
 tmp=$tree.tmp
-rm -rf "$tmp" "$tree" && mkdir -p "$tmp/deb"
-dpkg -x "$srcdeb" "$tmp/deb"
-tarball=$(ls "$tmp"/deb/usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
-[ -n "$tarball" ] || die "no source tarball in $srcdeb"
-# Unpacked whole: Kconfig reads other architectures' and Documentation's
-# Kconfig files, and pruning saves little next to modules_prepare.
-tar -xf "$tarball" -C "$tmp"
-rm -rf "$tmp/deb"
-src=$tmp/linux-source-6.1
+rm -rf "$tree"
+src=$(source_unpack "$srcdeb" "$tmp")
 [ -f "$src/arch/arm64/Kconfig" ] || die "the unpacked source has no arch/arm64"
 log "unpacked in $((SECONDS - start)) s"
 
