@@ -709,8 +709,12 @@ static bool ws_measure(struct xition *x, const struct cp_series *ser, uint64_t t
  * model does not have: the fit shifts the change to absorb it, by about
  * lost work / level difference (tens of us for a 30 us stall between
  * close levels).  The hiccup is measured on its own (workload stall), so
- * the change point is fitted again with its bins filled up to their level,
- * on a copy of the window.  The workload stall stays measured on the
+ * the change point is fitted again with its bins set to their level, on a
+ * copy of the window.  Set, not raised: under periodic stealing a level is
+ * the average of empty and full bins, and raising only the empty ones
+ * added the stolen work back without taking the full bins' excess, so the
+ * run came out faster than its level and a long shallow loss moved the
+ * change by milliseconds.  The workload stall stays measured on the
  * recorded bins, against the refit's levels.
  */
 static void refit(struct xition *x, const struct cp_series *ser, uint64_t t,
@@ -730,12 +734,8 @@ static void refit(struct xition *x, const struct cp_series *ser, uint64_t t,
 	if (a >= b || run[0] < a || run[1] > b || !(w = malloc((b - a) * sizeof(*w))))
 		return;
 	memcpy(w, ser->work + a, (b - a) * sizeof(*w));
-	for (size_t i = run[0]; i < run[1]; i++) {
-		double full = ws_level(ser, &lv, i) * ser->bin_ns;
-
-		if (w[i - a] < full)
-			w[i - a] = (uint32_t)(full + 0.5);
-	}
+	for (size_t i = run[0]; i < run[1]; i++)
+		w[i - a] = (uint32_t)(ws_level(ser, &lv, i) * ser->bin_ns + 0.5);
 	c = (struct cp_series){ .work = w, .n = b - a, .t0_ns = ser->t0_ns + a * ser->bin_ns,
 				.bin_ns = ser->bin_ns };
 	if (!cp_detect(&c, t, p, &r2) && r2.status != CP_NO_DATA && r2.pre_rate > 0 &&

@@ -374,41 +374,68 @@ static uint64_t hiccup_in(uint64_t a, uint64_t b)
 	return lost;
 }
 
+static const uint32_t full_khz[3] = { 729600, 1728000, 729600 };
+
+/*
+ * Probe work of the bin at t (ns from the trace's start): 1 work/ns at
+ * 1728 MHz, the rate changing 1.5 ms after each request (30 and 90 ms).
+ */
+static uint64_t work_clean(uint64_t t, uint64_t bin)
+{
+	unsigned int k = t >= 91500000 ? 2 : t >= 31500000 ? 1 : 0;
+
+	return full_khz[k] * bin / 1728000;
+}
+
+static uint64_t work_hiccups(uint64_t t, uint64_t bin)
+{
+	return work_clean(t, bin) * (bin - hiccup_in(t, t + bin)) / bin;
+}
+
+/*
+ * The simulated board's slow level: in every 100 us, 30 us of bins with
+ * no work at all (a steal burst) and 70 us of full bins, so no bin holds
+ * the average.  Inside the first settle window, request to change point,
+ * the full bins lose 8 % (the sampler's instructions taking the probe's
+ * vCPU, as in virtual time): a long shallow loss below both levels, which
+ * the workload stall finds and the change point's refit must not turn
+ * into a shift.  (The same loss before a step down would lie between the
+ * levels, where no fit can tell it from the change starting early.)
+ */
+static uint64_t work_stolen(uint64_t t, uint64_t bin)
+{
+	bool slow = t < 31500000 || t >= 91500000;
+	bool window = t >= 30000000 && t < 31500000;
+
+	if (slow && t % 100000 < 30000)
+		return 0;
+	return bin * (window ? 92 : 100) / 100;
+}
+
 /*
  * A step campaign in miniature: two transitions 60 ms apart on CPU 3, the
  * first a warm-up, each with request, PRE/POST, effective change, step
- * event, and probe bins whose rate changes 1.5 ms after each request; plus
- * one failed step.
+ * event, and probe bins from work(); plus one failed step.
  */
-static char *make_full_trace_h(bool hiccups)
+static char *make_full_trace_w(uint64_t (*work)(uint64_t t, uint64_t bin))
 {
 	const uint64_t base = 1000000000ULL, bin = 10000, gap = 60000000;
 	struct trace_meta m = test_meta("settle.ko");
 	char err[SETTLE_ERR_LEN], *dir = tmpdir_make();
 	struct trace_writer *w = trace_writer_open(dir, &m, true, err, sizeof(err));
 	uint64_t f[TRACE_MAX_FIELDS];
-	const uint32_t khz[3] = { 729600, 1728000, 729600 };
+	const uint32_t *khz = full_khz;
 
 	assert_non_null(w);
-	/* Probe: 150 ms of bins from base; rate 1 work/ns at 1728 MHz. */
+	/* Probe: 150 ms of bins from base. */
 	for (uint64_t i = 0; i < 15000; i += TRACE_PROBE_BINS_PER_EVENT) {
 		memset(f, 0, sizeof(f));
 		f[PB_T0_NS] = base + i * bin;
 		f[PB_CPU] = 3;
 		f[PB_BIN_NS] = bin;
 		f[PB_N] = TRACE_PROBE_BINS_PER_EVENT;
-		for (uint64_t j = 0; j < TRACE_PROBE_BINS_PER_EVENT; j++) {
-			uint64_t t = (i + j) * bin, k = 0;
-
-			/* change points at 30 + 1.5 ms and 90 + 1.5 ms */
-			if (t >= 31500000)
-				k = 1;
-			if (t >= 91500000)
-				k = 2;
-			f[PB_W0 + j] = khz[k] * bin / 1728000;
-			if (hiccups)
-				f[PB_W0 + j] = f[PB_W0 + j] * (bin - hiccup_in(t, t + bin)) / bin;
-		}
+		for (uint64_t j = 0; j < TRACE_PROBE_BINS_PER_EVENT; j++)
+			f[PB_W0 + j] = work((i + j) * bin, bin);
 		add_ev(w, TEV_PROBE_BINS, f[PB_T0_NS], f);
 	}
 	for (uint64_t n = 0; n < 2; n++) {
@@ -451,6 +478,11 @@ static void load_trace(const char *dir, struct analysis *a)
 	analysis_init(a);
 	assert_int_equal(trace_read_dir(dir, &ti, analysis_add, a, &res, err, sizeof(err)), 0);
 	assert_int_equal(analysis_finish(a), 0);
+}
+
+static char *make_full_trace_h(bool hiccups)
+{
+	return make_full_trace_w(hiccups ? work_hiccups : work_clean);
 }
 
 static char *make_full_trace(void)
@@ -571,6 +603,47 @@ static void test_workload_stall(void **state)
 	free(dir);
 }
 
+/*
+ * Under periodic stealing with a shallow loss in the settle window, the
+ * change point stays where the level changes.  The refit that removes a
+ * hiccup once filled every bin below the level up to it, which under
+ * stealing adds the stolen bins' work and none of the full bins' excess:
+ * the window then ran faster than the old level and the change moved
+ * early (7 ms early on the simulated board's EMC campaign).
+ */
+static void test_refit_under_stealing(void **state)
+{
+	char *dir = make_full_trace_w(work_stolen);
+	struct analysis a;
+
+	(void)state;
+	load_trace(dir, &a);
+	assert_int_equal(a.nx, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct xition *x = &a.x[i];
+		int64_t err = (int64_t)x->t_throughput_ns - (int64_t)(x->t_request_ns + 1500000);
+
+		assert_true(x->has_tp);
+		/* the loss (120 us) stands out of the steady levels' (30 us): the refit ran */
+		assert_true(x->has_wstall);
+		if (i == 0 && x->wstall_ns < 2 * x->wstall_noise_ns)
+			fail_msg("transition %zu: workload stall %" PRIu64 " ns, noise %" PRIu64,
+				 i, x->wstall_ns, x->wstall_noise_ns);
+		/*
+		 * Within one steal period (the hiccup's run ends at a burst
+		 * edge, up to 70 us of full bins short of the change: -84 us
+		 * measured) and within the stated bound.  The raised refit
+		 * put it 802 us early.
+		 */
+		if (err < -100000 || err > 100000 || (uint64_t)llabs(err) > x->tp_bound_ns)
+			fail_msg("transition %zu: change point %+" PRId64 " ns from the level change, bound %" PRIu64,
+				 i, err, x->tp_bound_ns);
+	}
+	analysis_free(&a);
+	rm_rf(dir);
+	free(dir);
+}
+
 /* The streaming analyser (the default) and analysis_finish() agree. */
 static void test_stream_equals_whole(void **state)
 {
@@ -627,6 +700,7 @@ int run_analyze_tests(void)
 		cmocka_unit_test(test_report_fallback),
 		cmocka_unit_test(test_report_full),
 		cmocka_unit_test(test_workload_stall),
+		cmocka_unit_test(test_refit_under_stealing),
 		cmocka_unit_test(test_stream_equals_whole),
 		cmocka_unit_test(test_report_errors),
 	};
