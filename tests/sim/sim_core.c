@@ -136,6 +136,19 @@ module_param_named(stall_sleep, sim_stall_sleep, bool, 0644);
 MODULE_PARM_DESC(stall_sleep,
 		 "Sleep through the stall instead of busy-waiting, as a firmware round trip would (default off)");
 
+/*
+ * Under qemu -icount the vCPUs take turns on one host thread, and a vCPU
+ * that busy-waits with interrupts off keeps its turn to the end: a steal
+ * burst on the probe's CPU then held the controller's vCPU for the whole
+ * burst, sometimes two bursts in a row (stall error 194 us).  A YIELD
+ * instruction (cpu_relax() on arm64) ends the turn there; on real
+ * hardware and under multi-threaded TCG it is a hint and costs nothing.
+ */
+static bool spin_yield;
+module_param(spin_yield, bool, 0444);
+MODULE_PARM_DESC(spin_yield,
+		 "cpu_relax() in every poll round of a busy-wait, to hand a round-robin emulator's turn on (default off)");
+
 static unsigned int steal_period_us = 1000;
 module_param(steal_period_us, uint, 0444);
 MODULE_PARM_DESC(steal_period_us,
@@ -425,6 +438,8 @@ static void sim_spin_until(u64 deadline_ns)
 			spins = div64_u64((u64)n * left, SIM_POLL_NS);
 		for (i = 0; i < spins; i++)
 			barrier();
+		if (spin_yield)
+			cpu_relax();
 		prev = now;
 		now = ktime_get_ns();
 		if (spins != n)

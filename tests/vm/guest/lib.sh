@@ -20,7 +20,7 @@ if [ "$SETTLE_CLOCK" = virtual ]; then
 	CPU=2
 	HEARTBEAT="heartbeat_cpus=0-2"
 	DEF_settle="sample_cpu=1"
-	SIM_BASE="steal_period_us=100 steal_min_idle_us=0 stall_sleep=1"
+	SIM_BASE="steal_period_us=100 steal_min_idle_us=0 stall_sleep=1 spin_yield=1"
 else
 	# TCG on the wall clock cannot keep a 20 us hrtimer without starving
 	# the vCPU it runs on, and delivers timers below ~1 ms irregularly.
