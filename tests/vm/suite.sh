@@ -229,11 +229,19 @@ if [ "$clock" = virtual ]; then
 	check gpu "$out/gpu.trace" "$out/gpu.truth.csv" --domain gpu --min-n 24 \
 		--max-stall-err-us 120 --max-p95-stall-err-us 60 --max-p50-stall-err-us 30 \
 		--effective --max-p95-effective-err-us 120
-	# EMC's throughput is seen by the memory-bound probe on the CPU EMC
-	# throttles (emc_steal_cpus): a level shift from the settle instant.
 	check emc "$out/emc.trace" "$out/emc.truth.csv" --domain emc --min-n 24 \
 		--max-stall-err-us 120 --max-p95-stall-err-us 60 --max-p50-stall-err-us 30 \
-		--effective --max-p95-effective-err-us 120 \
+		--effective --max-p95-effective-err-us 120
+	# EMC's throughput is seen by the memory-bound probe on the CPU EMC
+	# throttles (emc_steal_cpus): a level shift from the settle instant.
+	# With the 20 us sampler the probe's vCPU loses 8 % of each 9-13 ms
+	# settle window to the sampler's instructions, which before a step
+	# down lies between the levels and pulls the change 2-4.4 ms early
+	# (2 of 24 outside their bounds in each of two runs), so the check
+	# runs on the same campaign with a 200 us sampler.
+	check emc-quiet "$out/emc-quiet.trace" "$out/emc-quiet.truth.csv" --domain emc --min-n 24 \
+		--max-stall-err-us 120 --max-p95-stall-err-us 60 --max-p50-stall-err-us 30 \
+		--effective \
 		--throughput --min-throughput-frac 0.9 --min-within-frac 0.9
 	# Passive: simple_ondemand's transitions, and CPU transitions that
 	# each raise EMC inside their driver call; every one of those EMC
