@@ -215,7 +215,7 @@ if [ "$clock" = virtual ]; then
 	# The same campaign with a 200 us sampler (1.3 % of the probe's
 	# time): throughput |error| p50 54-125 us over seven runs (p95
 	# 435-1562 us: a few transitions to or from 115200 kHz, where the
-	# probe gets ~4 us of each 100 us and its level is noise); stall
+	# probe gets ~5.5 us of each 100 us and its level is noise); stall
 	# |error| p50 1.2 us, p95 2.4-6.7 us, max 7-19 us with spin_yield
 	# (before it, p95 96 us and max 194 us: a burst, or two, held the
 	# controller).  The stall bounds are the campaign's, same causes.
