@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#include "../kmod/uapi/settle.h"
 #include "cmds.h"
 #include "trace.h"
 #include "util.h"
@@ -24,7 +26,8 @@ static const char import_usage[] =
 "\n"
 "  <domain>_<a>_<b>.csv        per rate pair, one row per transition:\n"
 "                              i,from,to,direction,t_write_ns,write_us,\n"
-"                              readback_us,readback_timeout\n"
+"                              readback_us,readback_timeout; domain cpu\n"
+"                              (rates in kHz), gpu or emc (rates in Hz)\n"
 "  <domain>_<a>_<b>.probe.csv  optional, one row per probe sample:\n"
 "                              end_ns,dur_ns (a fixed amount of work each)\n"
 "  meta.json                   optional: \"probe_cpu\" (else CPU 0)\n"
@@ -32,12 +35,16 @@ static const char import_usage[] =
 "Each row becomes a transition: request and driver entry at t_write_ns,\n"
 "driver exit write_us later (the blocking write: its driver share cannot\n"
 "be told apart), a cached-rate effective change readback_us after the\n"
-"write (flagged effective_cached; none when readback_timeout is 1).  The\n"
-"probe's samples are kept as they are (for `settle report --method jll`)\n"
-"and spread, each over its own duration, into throughput bins of --bin-us\n"
-"for settle's change point and workload stall.  Only the cpu domain is\n"
-"imported: settle's trace has no GPU or EMC events yet, so those files\n"
-"are listed and skipped.  Documentation/import.rst has the details.\n"
+"write (flagged effective_cached; none when readback_timeout is 1).\n"
+"Rates become kHz in every domain; a gpu or emc rate that is not a whole\n"
+"kHz is an error.  The devices are named cpuN (N the probe CPU), gpu and\n"
+"emc: the layout does not name them.  The probe's samples of cpu pairs\n"
+"are kept as they are (for `settle report --method jll`) and spread, each\n"
+"over its own duration, into throughput bins of --bin-us for settle's\n"
+"change point and workload stall; probe files of gpu and emc pairs are\n"
+"listed and skipped, because the layout does not say which probe made\n"
+"them.  Files of other domains are listed and skipped.\n"
+"Documentation/import.rst has the details.\n"
 "\n"
 "Options:\n"
 "  -f, --format FORMAT   jll (required)\n"
@@ -46,7 +53,7 @@ static const char import_usage[] =
 "  --force               replace settle's files in a non-empty TRACE\n"
 "  -h, --help            this text\n"
 "\n"
-"Exit status: 0 on success, 1 on any error (bad usage, no cpu pair file,\n"
+"Exit status: 0 on success, 1 on any error (bad usage, no pair file,\n"
 "a malformed row, named by file and line; nothing usable is left in\n"
 "TRACE then).\n"
 "\n"
@@ -61,9 +68,29 @@ static const char import_usage[] =
 
 enum { REQ_SRC_USERSPACE = 3 };		/* Documentation/trace-format.rst */
 
+/*
+ * The layout's domains.  The harness wrote cpu rates in kHz (cpufreq),
+ * gpu and emc rates in Hz (devfreq, BPMP); settle's are kHz in every
+ * domain.  The dataset does not name its GPU and EMC devices, so the
+ * trace calls them by their domain; the CPU is the probe's.
+ */
+struct jll_domain {
+	const char *name;
+	uint32_t domain, backend;
+	uint32_t per_khz;	/* file units per kHz */
+};
+
+static const struct jll_domain jll_domains[] = {
+	{ "cpu", TRACE_DOMAIN_CPU, SETTLE_BACKEND_CPUFREQ, 1 },
+	{ "gpu", TRACE_DOMAIN_GPU, SETTLE_BACKEND_DEVFREQ, 1000 },
+	{ "emc", TRACE_DOMAIN_EMC, SETTLE_BACKEND_CLK, 1000 },
+};
+
 struct pairfile {
 	char name[256];
 	uint64_t first_ns;
+	const struct jll_domain *d;
+	uint32_t khz[2];	/* the two rates its name gives */
 };
 
 struct imp {
@@ -85,6 +112,20 @@ struct imp {
 	unsigned int ns;
 	uint64_t samples, bins;
 };
+
+/* A rate in the file's unit as kHz; -1 if it is not a whole kHz, 0 or too big. */
+static int to_khz(const struct jll_domain *d, uint64_t v, uint64_t *khz)
+{
+	if (!v || v % d->per_khz || v / d->per_khz > UINT32_MAX)
+		return -1;
+	*khz = v / d->per_khz;
+	return 0;
+}
+
+static uint32_t dom_dev(const struct imp *m, const struct jll_domain *d)
+{
+	return d->domain == TRACE_DOMAIN_CPU ? m->cpu : 0;
+}
 
 static int add(struct imp *m, uint32_t id, uint64_t ts, const uint64_t *f)
 {
@@ -315,8 +356,11 @@ static const char *const jll_cols[8] = {
 	"readback_timeout",
 };
 
-static int import_pair(struct imp *m, const char *dir, const char *name)
+static int import_pair(struct imp *m, const char *dir, const struct pairfile *pf)
 {
+	const struct jll_domain *d = pf->d;
+	const char *name = pf->name;
+	uint32_t dom = d->domain, dev = dom_dev(m, d);
 	FILE *f = open_in(dir, name);
 	char *line = NULL, *fl[8];
 	size_t cap = 0;
@@ -338,7 +382,7 @@ static int import_pair(struct imp *m, const char *dir, const char *name)
 
 		lineno++;
 		if (split(line, fl, 8) != 8 || parse_uint(fl[0], UINT32_MAX, &v[0]) ||
-		    parse_uint(fl[1], UINT32_MAX, &v[1]) || parse_uint(fl[2], UINT32_MAX, &v[2]) ||
+		    parse_uint(fl[1], UINT64_MAX, &v[1]) || parse_uint(fl[2], UINT64_MAX, &v[2]) ||
 		    parse_uint(fl[4], UINT64_MAX, &t) || parse_us(fl[5], &wr) ||
 		    parse_us(fl[6], &rb) || parse_uint(fl[7], 1, &v[7]) ||
 		    (strcmp(fl[3], "up") && strcmp(fl[3], "down"))) {
@@ -347,19 +391,24 @@ static int import_pair(struct imp *m, const char *dir, const char *name)
 			      dir, name, lineno, "i,from,to,direction,t_write_ns");
 			goto out;
 		}
+		if (to_khz(d, v[1], &v[1]) || to_khz(d, v[2], &v[2])) {
+			p_err("%s/%s:%" PRIu64 ": rates '%s' -> '%s' are not whole kHz (%s rates"
+			      " are in %s here)", dir, name, lineno, fl[1], fl[2], d->name,
+			      d->per_khz == 1 ? "kHz" : "Hz");
+			goto out;
+		}
 		up = !strcmp(fl[3], "up");
 		if (v[1] == v[2] || up != (v[2] > v[1])) {
 			p_err("%s/%s:%" PRIu64 ": direction '%s' does not match %" PRIu64
 			      " -> %" PRIu64, dir, name, lineno, fl[3], v[1], v[2]);
 			goto out;
 		}
-		/* Only the cpu domain is imported: domain 0, dev the CPU. */
-		e[RQ_ID] = id, e[RQ_TS_NS] = t, e[RQ_DOMAIN] = TRACE_DOMAIN_CPU, e[RQ_DEV] = m->cpu;
+		e[RQ_ID] = id, e[RQ_TS_NS] = t, e[RQ_DOMAIN] = dom, e[RQ_DEV] = dev;
 		e[RQ_FROM_KHZ] = v[1], e[RQ_TO_KHZ] = v[2], e[RQ_SOURCE] = REQ_SRC_USERSPACE;
 		if (add(m, TEV_REQUEST, t, e))
 			goto out;
 		memset(e, 0, sizeof(e));
-		e[DR_ID] = id, e[DR_TS_NS] = t, e[DR_DOMAIN] = TRACE_DOMAIN_CPU, e[DR_DEV] = m->cpu;
+		e[DR_ID] = id, e[DR_TS_NS] = t, e[DR_DOMAIN] = dom, e[DR_DEV] = dev;
 		e[DR_OLD_KHZ] = v[1], e[DR_NEW_KHZ] = v[2];
 		if (add(m, TEV_DRIVER_ENTRY, t, e))
 			goto out;
@@ -368,8 +417,8 @@ static int import_pair(struct imp *m, const char *dir, const char *name)
 			goto out;
 		memset(e, 0, sizeof(e));
 		e[EF_ID] = id, e[EF_TS_NS] = t + rb, e[EF_PREV_TS_NS] = t + rb;
-		e[EF_DOMAIN] = TRACE_DOMAIN_CPU, e[EF_DEV] = m->cpu;
-		e[EF_KHZ] = v[2], e[EF_READER] = 1;			/* cached */
+		e[EF_DOMAIN] = dom, e[EF_DEV] = dev;
+		e[EF_KHZ] = v[2], e[EF_READER] = SETTLE_READER_CACHED;
 		e[EF_STATUS] = v[7] ? 1 : 0;				/* timeout */
 		if (add(m, TEV_EFFECTIVE, t + rb, e))
 			goto out;
@@ -377,7 +426,7 @@ static int import_pair(struct imp *m, const char *dir, const char *name)
 		e[ST_ID] = id, e[ST_T_REQUEST_NS] = t, e[ST_T_EXIT_NS] = t + wr;
 		e[ST_CPU] = m->cpu, e[ST_FROM_KHZ] = v[1], e[ST_TO_KHZ] = v[2];
 		e[ST_CUR_KHZ] = v[2], e[ST_SEQ] = (uint32_t)v[0];
-		e[ST_DOMAIN] = TRACE_DOMAIN_CPU, e[ST_DEV] = m->cpu;
+		e[ST_DOMAIN] = dom, e[ST_DEV] = dev;
 		if (add(m, TEV_STEP, t + wr, e))
 			goto out;
 	}
@@ -393,8 +442,8 @@ out:
 	return ret;
 }
 
-/* "<domain>_<a>_<b>.csv" with a, b decimal; the domain into dom. */
-static bool pair_name(const char *n, char *dom, size_t len)
+/* "<domain>_<a>_<b>.csv" with a, b decimal; the domain into dom, a and b into ab. */
+static bool pair_name(const char *n, char *dom, size_t len, uint64_t ab[2])
 {
 	const char *u = strchr(n, '_'), *p;
 	size_t l = strlen(n);
@@ -413,7 +462,69 @@ static bool pair_name(const char *n, char *dom, size_t len)
 		return false;
 	memcpy(dom, n, (size_t)(strchr(n, '_') - n));
 	dom[strchr(n, '_') - n] = 0;
-	return true;
+	errno = 0;
+	ab[0] = strtoull(strchr(n, '_') + 1, NULL, 10);
+	ab[1] = strtoull(u, NULL, 10);
+	return !errno;
+}
+
+static const struct jll_domain *jll_domain(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(jll_domains); i++)
+		if (!strcmp(jll_domains[i].name, name))
+			return &jll_domains[i];
+	return NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One `device` header per imported domain, its rate table the rates the
+ * pair files' names give, before any transition.
+ */
+static int write_devices(struct imp *m, const struct pairfile *pf, size_t npf, uint64_t ts)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(jll_domains); k++) {
+		const struct jll_domain *d = &jll_domains[k];
+		struct settle_device_info i = {
+			.domain = d->domain, .dev = dom_dev(m, d), .backend = d->backend,
+			.reader = SETTLE_READER_CACHED,
+		};
+		uint32_t n = 0;
+
+		for (size_t j = 0; j < npf; j++) {
+			if (pf[j].d != d)
+				continue;
+			for (int r = 0; r < 2; r++) {
+				bool seen = false;
+
+				for (uint32_t q = 0; q < n; q++)
+					seen |= i.rates_khz[q] == pf[j].khz[r];
+				if (!seen && n < SETTLE_MAX_RATES)
+					i.rates_khz[n++] = pf[j].khz[r];
+				else if (!seen)
+					i.flags |= SETTLE_DEV_RATES_CUT;
+			}
+		}
+		if (!n)
+			continue;
+		qsort(i.rates_khz, n, sizeof(i.rates_khz[0]), cmp_u32);
+		i.nrates = n;
+		if (d->domain == TRACE_DOMAIN_CPU)
+			snprintf(i.name, sizeof(i.name), "cpu%u", m->cpu);
+		else
+			snprintf(i.name, sizeof(i.name), "%s", d->name);
+		if (trace_writer_device(m->w, ts, &i)) {
+			p_err("writing the trace: %s", trace_writer_error(m->w));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* First t_write_ns of a pair file, to import pairs in time order. */
@@ -514,7 +625,7 @@ static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool fo
 	struct pairfile *pf = NULL;
 	struct dirent **de = NULL;
 	char err[SETTLE_ERR_LEN], dom[32], kernel[128] = "unknown";
-	size_t npf = 0;
+	size_t npf = 0, ndom[ARRAY_SIZE(jll_domains)] = { 0 };
 	int n, ret = 1;
 	FILE *kf;
 
@@ -529,18 +640,32 @@ static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool fo
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
-		if (!pair_name(de[i]->d_name, dom, sizeof(dom)))
+		const struct jll_domain *d;
+		uint64_t ab[2], khz[2];
+
+		if (!pair_name(de[i]->d_name, dom, sizeof(dom), ab))
 			continue;
-		if (strcmp(dom, "cpu")) {
-			p_warn("skipping %s: settle's trace has no %s events yet", de[i]->d_name, dom);
+		d = jll_domain(dom);
+		if (!d) {
+			p_warn("skipping %s: settle has no '%s' domain (cpu, gpu, emc)",
+			       de[i]->d_name, dom);
 			continue;
+		}
+		if (to_khz(d, ab[0], &khz[0]) || to_khz(d, ab[1], &khz[1])) {
+			p_err("%s/%s: the rates in its name are not whole kHz (%s rates are in %s"
+			      " here)", dir, de[i]->d_name, d->name, d->per_khz == 1 ? "kHz" : "Hz");
+			goto out;
 		}
 		snprintf(pf[npf].name, sizeof(pf[npf].name), "%s", de[i]->d_name);
 		pf[npf].first_ns = first_write(dir, de[i]->d_name);
+		pf[npf].d = d;
+		pf[npf].khz[0] = (uint32_t)khz[0];
+		pf[npf].khz[1] = (uint32_t)khz[1];
+		ndom[d - jll_domains]++;
 		npf++;
 	}
 	if (!npf) {
-		p_err("'%s' has no cpu_<a>_<b>.csv pair file", dir);
+		p_err("'%s' has no <domain>_<a>_<b>.csv pair file (domain cpu, gpu or emc)", dir);
 		goto out;
 	}
 	qsort(pf, npf, sizeof(*pf), cmp_pair);
@@ -557,13 +682,30 @@ static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool fo
 		p_err("%s", err);
 		goto out;
 	}
+	if (write_devices(&m, pf, npf, pf[0].first_ns == UINT64_MAX ? 0 : pf[0].first_ns))
+		goto close;
 	for (size_t i = 0; i < npf; i++) {
 		char probe[300];
+		FILE *pfile;
 
-		if (import_pair(&m, dir, pf[i].name))
+		if (import_pair(&m, dir, &pf[i]))
 			goto close;
 		snprintf(probe, sizeof(probe), "%.*s.probe.csv",
 			 (int)(strlen(pf[i].name) - 4), pf[i].name);
+		/*
+		 * The layout does not say what probe ran beside a GPU or EMC
+		 * pair (a CUDA kernel, a memory-bound CPU loop): its samples
+		 * are not filed under the probe CPU as if they were the CPU's.
+		 */
+		if (pf[i].d->domain != TRACE_DOMAIN_CPU) {
+			pfile = open_in(dir, probe);
+			if (pfile) {
+				fclose(pfile);
+				p_warn("skipping %s: the dataset does not say which probe ran beside"
+				       " %s transitions", probe, pf[i].d->name);
+			}
+			continue;
+		}
 		if (import_probe(&m, dir, probe))
 			goto close;
 	}
@@ -574,9 +716,10 @@ close:
 		ret = 1;
 	}
 	if (!ret)
-		fprintf(stderr, "settle import: %zu cpu pair files, %" PRIu64 " transitions, %"
-			PRIu64 " probe samples in %" PRIu64 " bins of %u ns, probe CPU %u -> %s\n",
-			npf, m.id, m.samples, m.bins, bin_ns, m.cpu, out);
+		fprintf(stderr, "settle import: %zu pair files (cpu %zu, gpu %zu, emc %zu), %" PRIu64
+			" transitions, %" PRIu64 " probe samples in %" PRIu64 " bins of %u ns,"
+			" probe CPU %u -> %s\n", npf, ndom[0], ndom[1], ndom[2], m.id, m.samples,
+			m.bins, bin_ns, m.cpu, out);
 out:
 	for (int i = 0; i < n; i++)
 		free(de[i]);

@@ -88,33 +88,45 @@ if [ -f "$SHARED/cpu_1728000_115200.csv" ]; then
 import sys, json, subprocess, statistics, csv, glob, os
 d, settle, shared = sys.argv[1:4]
 rep = json.loads(subprocess.check_output([settle, "report", "--json", d + "/orin"]))
-assert rep["source"] == "import-jll" and len(rep["pairs"]) == 4
+# every domain's pair files: cpu (kHz), gpu and emc (Hz in the files)
+assert rep["source"] == "import-jll" and len(rep["pairs"]) == 12, len(rep["pairs"])
+unit = {"cpu": 1, "gpu": 1000, "emc": 1000}
 # the harness's own readback p50 (analysis_trans.txt) per pair and direction
 want = {}
 for line in open(shared + "/analysis_trans.txt"):
     f = line.split()
-    if f and f[0].startswith("cpu_") and f[1] in ("up", "down"):
+    if f and f[0].split("_")[0] in unit and f[1] in ("up", "down"):
         want[(f[0], f[1])] = (int(f[2]), float(f[-2]))
+seen = set()
 for g in rep["pairs"]:
+    dom, u = g["domain"], unit[g["domain"]]
     lo, hi = sorted((g["from_khz"], g["to_khz"]))
-    n, rb = want[("cpu_%d_%d" % (hi, lo), g["direction"])]
-    assert g["n"] == n == 150, g
+    key = ("%s_%d_%d" % (dom, hi * u, lo * u), g["direction"])
+    n, rb = want[key]
+    seen.add(key)
+    assert g["n"] == n == (150 if dom == "cpu" else 200), g
+    assert g["device"] == ("cpu5" if dom == "cpu" else dom), g["device"]
     # the readback is settle's (cached) effective settle here; lower-rank
     # p50 against the harness's mean of the middle two: within 0.5 %
     got = g["effective_settle_us"]["p50"]
-    assert abs(got - rb) <= 0.005 * rb, (g["from_khz"], g["to_khz"], got, rb)
+    assert abs(got - rb) <= 0.005 * rb, (key, got, rb)
     assert "effective_cached" in g["flags"]
-    print("%-4s %7d->%7d  readback p50 %.1f us (harness %.1f)" % (g["direction"], g["from_khz"], g["to_khz"], got, rb))
-# its write_us, exactly: the driver call here
-rows = [r for p in glob.glob(shared + "/cpu_*_*.csv") for r in csv.DictReader(open(p))]
+    print("%s %-4s %7d->%7d kHz  readback p50 %.1f us (harness %.1f)"
+          % (dom, g["direction"], g["from_khz"], g["to_khz"], got, rb))
+assert seen == set(want), set(want) - seen
+# its write_us, exactly: the driver call here, in every domain
 tr = json.loads(subprocess.check_output([settle, "report", "--json", "--transitions", d + "/orin"]))["transitions"]
-assert sorted(x["driver_call_ns"] for x in tr) == sorted(round(float(r["write_us"]) * 1000) for r in rows)
+for dom, u in unit.items():
+    rows = [r for p in glob.glob(shared + "/%s_*_*.csv" % dom) for r in csv.DictReader(open(p))]
+    mine = [x for x in tr if x["domain"] == dom]
+    assert sorted(x["driver_call_ns"] for x in mine) == sorted(round(float(r["write_us"]) * 1000) for r in rows), dom
+    assert sorted((x["from_khz"], x["to_khz"]) for x in mine) == sorted((int(r["from"]) // u, int(r["to"]) // u) for r in rows), dom
 # the source's license and notice travel with the derived trace
 for n in ("LICENSE", "NOTICE.upstream"):
     assert open(d + "/orin/.source-" + n).read() == open(shared + "/" + n).read(), n
 # no probe files are public: --method jll says so, per pair
 j = json.loads(subprocess.check_output([settle, "report", "--method", "jll", "--json", d + "/orin"]))
-assert all(p["n"] == 0 and p["dropped"] == 150 for p in j["pairs"]), j
+assert len(j["pairs"]) == 12 and all(p["n"] == 0 and p["dropped"] in (150, 200) for p in j["pairs"]), j
 PYEOF
 	# A trace without probe data (like a GPU campaign here) still plots:
 	# its empty panels say why instead of failing gnuplot.
@@ -129,7 +141,7 @@ refuse() {	# refuse NAME WANT-IN-STDERR ARGS...
 	shift 2
 	expect_fail "$name" "$want" "$SETTLE" import "$@" && pass "$name"
 }
-mkdir "$tmp/bad1" "$tmp/bad2" "$tmp/bad3"
+mkdir "$tmp/bad1" "$tmp/bad2" "$tmp/bad3" "$tmp/bad4" "$tmp/bad5" "$tmp/other"
 head -5 "$tmp/jll/cpu_1728000_729600.csv" | sed '4s/,down,/,sideways,/' >"$tmp/bad1/cpu_1728000_729600.csv"
 head -3 "$tmp/jll/cpu_1728000_729600.csv" >"$tmp/bad2/cpu_1728000_729600.csv"
 printf 'end_ns,dur_ns\n2000,10\n1000,10\n' >"$tmp/bad2/cpu_1728000_729600.probe.csv"
@@ -137,6 +149,28 @@ printf 'i,from,to\n' >"$tmp/bad3/cpu_1_2.csv"
 refuse import-refuses-bad-direction "cpu_1728000_729600.csv:4: malformed row" --format jll "$tmp/bad1" -o "$tmp/o1"
 refuse import-refuses-time-going-back "probe.csv:3: end_ns 1000 goes back" --format jll "$tmp/bad2" -o "$tmp/o2"
 refuse import-refuses-bad-header "cpu_1_2.csv:1: expected the header" --format jll "$tmp/bad3" -o "$tmp/o3"
-refuse import-refuses-no-pairs "has no cpu_<a>_<b>.csv" --format jll "$tmp/o1" -o "$tmp/o4"
+refuse import-refuses-no-pairs "has no <domain>_<a>_<b>.csv" --format jll "$tmp/o1" -o "$tmp/o4"
+# gpu and emc rates are Hz in the layout: a rate that is no whole kHz is
+# refused, in a file's name or in a row
+hdr=i,from,to,direction,t_write_ns,write_us,readback_us,readback_timeout
+printf '%s\n0,1020000001,306000000,down,1000,5.0,6.0,0\n' $hdr >"$tmp/bad4/gpu_1020000001_306000000.csv"
+printf '%s\n0,3199000000,2133000500,down,1000,5.0,6.0,0\n' $hdr >"$tmp/bad5/emc_3199000000_2133000000.csv"
+refuse import-refuses-hz-name "gpu_1020000001_306000000.csv: the rates in its name are not whole kHz" \
+	--format jll "$tmp/bad4" -o "$tmp/o6"
+refuse import-refuses-hz-row "emc_3199000000_2133000000.csv:2: rates '3199000000' -> '2133000500' are not whole kHz" \
+	--format jll "$tmp/bad5" -o "$tmp/o7"
+# a domain settle does not have is listed and skipped, the rest imported
+printf '%s\n0,3199000000,2133000000,down,1000,5.0,6.0,0\n' $hdr >"$tmp/other/emc_3199000000_2133000000.csv"
+printf '%s\n0,2,1,down,1000,5.0,6.0,0\n' $hdr >"$tmp/other/npu_2_1.csv"
+if "$SETTLE" import --format jll "$tmp/other" -o "$tmp/o8" 2>"$tmp/err" &&
+	grep -q "skipping npu_2_1.csv: settle has no 'npu' domain" "$tmp/err" &&
+	"$SETTLE" report --json --transitions "$tmp/o8" | $PY -c '
+import sys, json
+t = json.load(sys.stdin)["transitions"]
+assert [(x["domain"], x["device"], x["from_khz"], x["to_khz"]) for x in t] == [("emc", "emc", 3199000, 2133000)], t'; then
+	pass import-skips-other-domains
+else
+	fail import-skips-other-domains "$(cat "$tmp/err")"
+fi
 refuse import-refuses-unknown-format "unknown format 'csv'" --format csv "$tmp/jll" -o "$tmp/o5"
 [ $fails -eq 0 ]
