@@ -392,9 +392,16 @@ static int import_pair(struct imp *m, const char *dir, const struct pairfile *pf
 			goto out;
 		}
 		if (to_khz(d, v[1], &v[1]) || to_khz(d, v[2], &v[2])) {
-			p_err("%s/%s:%" PRIu64 ": rates '%s' -> '%s' are not whole kHz (%s rates"
-			      " are in %s here)", dir, name, lineno, fl[1], fl[2], d->name,
-			      d->per_khz == 1 ? "kHz" : "Hz");
+			p_err("%s/%s:%" PRIu64 ": rates '%s' -> '%s' are not whole kHz between 1"
+			      " and %" PRIu32 " (%s rates are in %s here)", dir, name, lineno, fl[1],
+			      fl[2], UINT32_MAX, d->name, d->per_khz == 1 ? "kHz" : "Hz");
+			goto out;
+		}
+		/* The device's rate table comes from the file names: no third rate. */
+		if (!((v[1] == pf->khz[0] && v[2] == pf->khz[1]) ||
+		      (v[1] == pf->khz[1] && v[2] == pf->khz[0]))) {
+			p_err("%s/%s:%" PRIu64 ": %s -> %s is not the file's pair of rates",
+			      dir, name, lineno, fl[1], fl[2]);
 			goto out;
 		}
 		up = !strcmp(fl[3], "up");
@@ -652,8 +659,9 @@ static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool fo
 			continue;
 		}
 		if (to_khz(d, ab[0], &khz[0]) || to_khz(d, ab[1], &khz[1])) {
-			p_err("%s/%s: the rates in its name are not whole kHz (%s rates are in %s"
-			      " here)", dir, de[i]->d_name, d->name, d->per_khz == 1 ? "kHz" : "Hz");
+			p_err("%s/%s: the rates in its name are not whole kHz between 1 and %"
+			      PRIu32 " (%s rates are in %s here)", dir, de[i]->d_name, UINT32_MAX,
+			      d->name, d->per_khz == 1 ? "kHz" : "Hz");
 			goto out;
 		}
 		snprintf(pf[npf].name, sizeof(pf[npf].name), "%s", de[i]->d_name);

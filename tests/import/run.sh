@@ -159,6 +159,12 @@ refuse import-refuses-hz-name "gpu_1020000001_306000000.csv: the rates in its na
 	--format jll "$tmp/bad4" -o "$tmp/o6"
 refuse import-refuses-hz-row "emc_3199000000_2133000000.csv:2: rates '3199000000' -> '2133000500' are not whole kHz" \
 	--format jll "$tmp/bad5" -o "$tmp/o7"
+# a row whose rates are not its file's pair would leave the device's rate
+# table wrong
+mkdir "$tmp/bad6"
+printf '%s\n0,3199000000,665600000,down,1000,5.0,6.0,0\n' $hdr >"$tmp/bad6/emc_3199000000_2133000000.csv"
+refuse import-refuses-third-rate "emc_3199000000_2133000000.csv:2: 3199000000 -> 665600000 is not the file's pair" \
+	--format jll "$tmp/bad6" -o "$tmp/o9"
 # a domain settle does not have is listed and skipped, the rest imported
 printf '%s\n0,3199000000,2133000000,down,1000,5.0,6.0,0\n' $hdr >"$tmp/other/emc_3199000000_2133000000.csv"
 printf '%s\n0,2,1,down,1000,5.0,6.0,0\n' $hdr >"$tmp/other/npu_2_1.csv"
