@@ -38,6 +38,7 @@ stage fuzz make -s -C tests/fuzz run FUZZ_SECONDS="${SETTLE_FUZZ_SECONDS:-3}"
 stage record-diskfull tests/record-diskfull.sh
 stage cuda tests/cuda/run.sh
 stage checkpatch tools/checkpatch.sh
+stage docs tools/check-docs.sh
 stage export tests/export/run.sh
 stage import tests/import/run.sh
 stage packaging tests/packaging.sh

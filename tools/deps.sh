@@ -19,6 +19,8 @@ pkgs=(
 	libcmocka-dev babeltrace2 python3 libclang-rt-dev
 	# export and plot checks: Perfetto schema decode, pandas, gnuplot
 	protobuf-compiler python3-pandas python3-jsonschema gnuplot-nox
+	# Documentation/*.rst parse check (tools/check-docs.sh)
+	python3-docutils
 	# make bench: peak RSS
 	time
 	# packaging: dkms.conf is built with Debian's dkms
