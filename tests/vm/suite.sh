@@ -200,8 +200,8 @@ if [ "$clock" = virtual ]; then
 	# longer hold the others (settle_sim spin_yield=1).  Runs differ (the
 	# guest's own timing shifts each campaign): over four suite runs of
 	# one tree before spin_yield, stall |error| p50 1-17 us, p95 17-33
-	# us, max 21-63 us (a burst in the path); in four runs with it p50
-	# 1.2, p95 17.7-19.3, max 33 us.  Effective |error| p95 18-67 us, always
+	# us, max 21-63 us (a burst in the path); in five runs with it p50
+	# 1.2, p95 17.7-20.2, max 33 us.  Effective |error| p95 18-67 us, always
 	# within the sample's own gap.  Per transition, both paths cut by a
 	# tick that lets two turns run first come to 2 x (2 x 17 + 8) = 84
 	# us (path measured <= 8 us), hence the 90 us bound.  The sampler's
@@ -216,7 +216,7 @@ if [ "$clock" = virtual ]; then
 	# time): throughput |error| p50 54-157 us over nine runs (p95
 	# 435-1790 us: a few transitions to or from 115200 kHz, where the
 	# probe gets ~5.5 us of each 100 us and its level is noise); stall
-	# |error| p50 1.2 us, p95 2.4-7.4 us, max 7-19 us with spin_yield
+	# |error| p50 1.2 us, p95 1.2-7.4 us, max 7-19 us with spin_yield
 	# (before it, p95 96 us and max 194 us: a burst, or two, held the
 	# controller).  The stall bounds are the campaign's, same causes.
 	check step-quiet "$out/step-quiet.trace" "$out/step-quiet.truth.csv" --min-n 36 \
