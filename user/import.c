@@ -490,6 +490,18 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Adds khz to i's rate table unless it is there; marks the table cut when full. */
+static void add_rate(struct settle_device_info *i, uint32_t khz)
+{
+	for (uint32_t q = 0; q < i->nrates; q++)
+		if (i->rates_khz[q] == khz)
+			return;
+	if (i->nrates < SETTLE_MAX_RATES)
+		i->rates_khz[i->nrates++] = khz;
+	else
+		i->flags |= SETTLE_DEV_RATES_CUT;
+}
+
 /*
  * One `device` header per imported domain, its rate table the rates the
  * pair files' names give, before any transition.
@@ -502,26 +514,16 @@ static int write_devices(struct imp *m, const struct pairfile *pf, size_t npf, u
 			.domain = d->domain, .dev = dom_dev(m, d), .backend = d->backend,
 			.reader = SETTLE_READER_CACHED,
 		};
-		uint32_t n = 0;
 
 		for (size_t j = 0; j < npf; j++) {
-			if (pf[j].d != d)
-				continue;
-			for (int r = 0; r < 2; r++) {
-				bool seen = false;
-
-				for (uint32_t q = 0; q < n; q++)
-					seen |= i.rates_khz[q] == pf[j].khz[r];
-				if (!seen && n < SETTLE_MAX_RATES)
-					i.rates_khz[n++] = pf[j].khz[r];
-				else if (!seen)
-					i.flags |= SETTLE_DEV_RATES_CUT;
+			if (pf[j].d == d) {
+				add_rate(&i, pf[j].khz[0]);
+				add_rate(&i, pf[j].khz[1]);
 			}
 		}
-		if (!n)
+		if (!i.nrates)
 			continue;
-		qsort(i.rates_khz, n, sizeof(i.rates_khz[0]), cmp_u32);
-		i.nrates = n;
+		qsort(i.rates_khz, i.nrates, sizeof(i.rates_khz[0]), cmp_u32);
 		if (d->domain == TRACE_DOMAIN_CPU)
 			snprintf(i.name, sizeof(i.name), "cpu%u", m->cpu);
 		else

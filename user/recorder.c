@@ -504,7 +504,6 @@ int recorder_poll(struct recorder *r, int timeout_ms)
 	return check_rb(r, ring_buffer__poll(r->rb, timeout_ms), "reading");
 }
 
-
 /* Skipped runs of the loaded programs; see kernel_counts_tp_misses(). */
 static int read_misses(struct recorder *r, uint64_t *total)
 {

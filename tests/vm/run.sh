@@ -288,7 +288,7 @@ for t in $(cat list); do
 done
 . ./lib.sh
 emit_text dmesg.txt dmesg
-# The hrtimer core's hang counts: collect.py fails on a storm of them.
+# The hrtimer core's hang counts, which collect.py prints for every run.
 emit_text hrtimer-hangs.txt sh -c 'echo "uptime $(cut -d" " -f1 /proc/uptime)"; grep -E "^cpu: |nr_hangs" /proc/timer_list'
 echo "@@SETTLE-DONE"
 poweroff -f
