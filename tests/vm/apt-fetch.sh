@@ -9,8 +9,15 @@
 #        metapackage such as linux-image-arm64 depends on)
 #        apt-fetch.sh CACHE DEBARCH SUITE --depends NAME REGEX  (the first
 #        dependency of NAME matching REGEX)
+#
+# APT_FETCH_COMPONENTS="main non-free" reads other archive components (the
+# CUDA toolkits are in non-free); such a set gets its own apt root, so the
+# main-only roots other scripts share are never re-pointed under them.
 set -euo pipefail
-cache=$1 arch=$2 suite=$3
+# Absolute: apt-get update given relative Dir:: paths fetches nothing and
+# still exits 0.
+mkdir -p "$1"
+cache=$(cd "$1" && pwd) arch=$2 suite=$3
 shift 3
 
 mirror_uri() {
@@ -29,7 +36,9 @@ mirror_uri() {
 	exit 1
 }
 
+components=${APT_FETCH_COMPONENTS:-main}
 root="$cache/apt/$arch-$suite"
+[ "$components" = main ] || root="$root-$(tr ' ' '+' <<<"$components")"
 mkdir -p "$root/lists/partial" "$root/archives/partial" "$root/debs"
 # An empty dpkg status: what this machine has installed (say a newer
 # linux-kbuild from bookworm-updates) must not become the candidate.
@@ -42,7 +51,7 @@ opts=(-o "Dir::Etc::SourceList=$root/sources.list" -o "Dir::Etc::SourceParts=/de
 
 # Lists younger than a day are reused so repeated runs do not hit the mirror.
 if [ ! -f "$root/sources.list" ] || [ -z "$(find "$root/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 | head -n1)" ]; then
-	echo "deb [arch=$arch] $(mirror_uri) $suite main" > "$root/sources.list"
+	echo "deb [arch=$arch] $(mirror_uri) $suite $components" > "$root/sources.list"
 	apt-get "${opts[@]}" update >&2
 fi
 
