@@ -4,12 +4,15 @@
  * container's entry headers (user/fatbin.c) and looks inside each payload.
  *
  *   fatbin_check FATBIN [SETTLE_BINARY] [--sass 87,110] [--ptx-max 75]
+ *                [--ptx 72] [--only]
  *
  * SASS entries must be ELF (EM_CUDA) for the arch their header names, with
  * both kernels in their symbol names; the PTX entry (zstd-decompressed when
- * compressed) must target an arch no higher than --ptx-max and define both
- * kernels.  With SETTLE_BINARY, the fatbin must be embedded in it byte for
- * byte.  One PASS:/FAIL: line per check; exit status 1 on any FAIL.
+ * compressed) must target an arch no higher than --ptx-max (exactly --ptx
+ * when given) and define both kernels.  --only: no entry beyond those, so a
+ * toolkit's whole arch choice is checked, not just a lower bound.  With
+ * SETTLE_BINARY, the fatbin must be embedded in it byte for byte.  One
+ * PASS:/FAIL: line per check; exit status 1 on any FAIL.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -111,7 +114,7 @@ static void check_sass(const uint8_t *img, const struct fatbin_entry *e, size_t 
 }
 
 static void check_ptx(const uint8_t *img, const struct fatbin_entry *e, size_t n,
-		      unsigned int max)
+		      unsigned int max, unsigned int want)
 {
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *p = img + e[i].offset;
@@ -124,6 +127,10 @@ static void check_ptx(const uint8_t *img, const struct fatbin_entry *e, size_t n
 		if (e[i].arch > max) {
 			result(false, "ptx", "PTX for compute_%u, above compute_%u: it cannot "
 			       "JIT on older GPUs", e[i].arch, max);
+			return;
+		}
+		if (want && e[i].arch != want) {
+			result(false, "ptx", "PTX for compute_%u, want compute_%u", e[i].arch, want);
 			return;
 		}
 		if (e[i].compressed && (e[i].size < 4 || get_le32(p) != 0xFD2FB528U)) {
@@ -173,11 +180,34 @@ static void check_ptx(const uint8_t *img, const struct fatbin_entry *e, size_t n
 	result(false, "ptx", "no PTX entry");
 }
 
+/* Every entry is one of the SASS in `sass` or the one PTX entry. */
+static void check_only(const struct fatbin_entry *e, size_t n, const char *sass)
+{
+	char list[64];
+	size_t ptx = 0;
+
+	snprintf(list, sizeof(list), ",%s,", sass);
+	for (size_t i = 0; i < n; i++) {
+		char arch[16];
+
+		snprintf(arch, sizeof(arch), ",%u,", e[i].arch);
+		if (e[i].kind == FATBIN_KIND_PTX) {
+			ptx++;
+		} else if (e[i].kind != FATBIN_KIND_ELF || !strstr(list, arch)) {
+			result(false, "only", "entry %zu (kind %u, arch %u) is not one of "
+			       "sm_{%s} or the PTX", i, e[i].kind, e[i].arch, sass);
+			return;
+		}
+	}
+	result(ptx == 1, "only", "%zu PTX entries (want 1), SASS only for sm_{%s}", ptx, sass);
+}
+
 int main(int argc, char **argv)
 {
 	struct fatbin_entry e[FATBIN_MAX_ENTRIES];
 	char err[SETTLE_ERR_LEN], desc[128], *sass = "87,110", *bin = NULL;
-	unsigned int ptx_max = 75;
+	unsigned int ptx_max = 75, ptx_want = 0;
+	bool only = false;
 	const char *path = NULL;
 	uint8_t *img;
 	size_t len, n;
@@ -187,6 +217,10 @@ int main(int argc, char **argv)
 			sass = argv[++i];
 		else if (!strcmp(argv[i], "--ptx-max") && i + 1 < argc)
 			ptx_max = (unsigned int)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--ptx") && i + 1 < argc)
+			ptx_want = (unsigned int)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--only"))
+			only = true;
 		else if (!path)
 			path = argv[i];
 		else
@@ -194,7 +228,7 @@ int main(int argc, char **argv)
 	}
 	if (!path) {
 		fprintf(stderr, "usage: fatbin_check FATBIN [SETTLE_BINARY] [--sass A,B] "
-			"[--ptx-max N]\n");
+			"[--ptx-max N] [--ptx N] [--only]\n");
 		return 2;
 	}
 	img = slurp_file(path, &len);
@@ -208,13 +242,15 @@ int main(int argc, char **argv)
 	}
 	fatbin_describe(e, n, desc, sizeof(desc));
 	result(n > 0, "fatbin-parse", "%zu entries: %s", n, desc);
+	if (only)
+		check_only(e, n, sass);
 	sass = strdup(sass);	/* strtok writes into it */
 	if (!sass)
 		abort();
 	for (char *a = strtok(sass, ","); a; a = strtok(NULL, ","))
 		check_sass(img, e, n, (unsigned int)atoi(a));
 	free(sass);
-	check_ptx(img, e, n, ptx_max);
+	check_ptx(img, e, n, ptx_max, ptx_want);
 	if (bin) {
 		size_t blen;
 		uint8_t *b = slurp_file(bin, &blen);
