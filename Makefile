@@ -8,7 +8,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 V ?= 0
 
-.PHONY: all modules user deps test test-storm test-debug unit vmtest demo bench fuzz cuda gpu-check check-kbuild clean help
+.PHONY: all modules user deps test test-storm test-debug unit vmtest demo bench fuzz cuda gpu-check check-cuda check-kbuild clean help
 
 all: modules user
 
@@ -30,6 +30,8 @@ help:
 	@echo '  bench          probe sample period and module overhead, side by side'
 	@echo '  fuzz           libFuzzer targets, FUZZ_SECONDS=$(FUZZ_SECONDS) each (tests/fuzz)'
 	@echo '  cuda           the GPU probe device code (skipped without nvcc; user embeds it)'
+	@echo '  check-cuda     the GPU probe built by Debian'"'"'s CUDA 11.2, 11.8 and 12.4 (fetched,'
+	@echo '                 unpacked into tests/vm/.cache, never installed), fatbins checked'
 	@echo '  gpu-check      on a machine with an NVIDIA GPU: settle probe gpu, both kinds'
 	@echo '  install        settle, settle(1) and the docs (PREFIX=$(PREFIX), DESTDIR)'
 	@echo '  install-dkms   settle.ko source for DKMS into DESTDIR/usr/src/settle-<version>'
@@ -67,6 +69,9 @@ test-debug: deps
 
 check-kbuild: deps
 	@tools/check-kbuild.sh
+
+check-cuda: deps
+	@tests/cuda/toolkits.sh
 
 demo: deps
 	@tests/demo.sh
