@@ -27,7 +27,7 @@
 struct fatbin_entry {
 	uint16_t kind;		/* FATBIN_KIND_* */
 	uint32_t arch;		/* 87 = sm_87 (ELF) or compute_87 (PTX) */
-	bool compressed;	/* payload compressed (zstd on CUDA 12+) */
+	bool compressed;	/* payload compressed (zstd from CUDA 13, another codec before) */
 	size_t offset;		/* payload offset in the image */
 	size_t size;		/* payload bytes as stored */
 };
