@@ -38,7 +38,7 @@ stage fuzz make -s -C tests/fuzz run FUZZ_SECONDS="${SETTLE_FUZZ_SECONDS:-3}"
 stage record-diskfull tests/record-diskfull.sh
 stage cuda tests/cuda/run.sh
 # probe.cu built by Debian's CUDA 11.2, 11.8 and 12.4 (about 1.5 min from
-# an empty cache: 2.4 GB of .debs; 10 s cached).
+# an empty cache: 2.4 GB of .debs; 5-20 s cached).
 stage cuda-toolkits tests/cuda/toolkits.sh
 stage checkpatch tools/checkpatch.sh
 stage docs tools/check-docs.sh
