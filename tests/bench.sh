@@ -8,9 +8,8 @@
 #   2. the analyser's throughput and peak RSS (tests/bench-analyse.sh);
 #   3. settle's overhead on the transition path: sysfs-driven transitions
 #      with a 100 us driver call, timed in one VM boot without settle.ko,
-#      then with settle.ko and its recorder.  The arm64 guest runs in
-#      virtual time, where a nanosecond is an instruction: its added ns are
-#      exact; the x86_64 guest runs on the wall clock (TCG);
+#      then with settle.ko and its recorder.  Both guests run in virtual
+#      time, where a nanosecond is an instruction: the added ns are exact;
 #   4. the event rate settle record sustains without loss, and where loss
 #      starts, in the arm64 guest in virtual time (t-storm-rate.sh).
 set -euo pipefail
@@ -44,8 +43,7 @@ for arch in x86_64 arm64; do
 		echo "bench: the $arch VM run failed; console log: $out/console.log" >&2; exit 1; }
 	line=$(tr -d '\r' < "$out/console.log" | grep -a '^@@SETTLE-BENCH transition')
 	set -- $line
-	case $arch in x86_64) clock="wall clock, TCG" ;; *) clock="virtual time: ns = instructions" ;; esac
-	echo "== transition path, $arch guest ($clock): write() to scaling_setspeed, 100 us driver call, ns"
+	echo "== transition path, $arch guest (virtual time: ns = instructions): write() to scaling_setspeed, 100 us driver call, ns"
 	awk -v b50="$3" -v b90="$4" -v m50="$5" -v m90="$6" -v w50="$7" -v w90="$8" \
 	    -v k50="$9" -v k90="${10}" 'BEGIN {
 		printf "  %-34s p50 %9d  p90 %9d\n", "without settle.ko", b50, b90
