@@ -103,6 +103,17 @@ uint64_t step_rng_next(struct step_rng *r);
 /* The gap after a step, ns: fixed, or uniform in [min, max] ms at 1 us. */
 uint64_t step_gap_ns(const struct step_opts *o, struct step_rng *r);
 
+/*
+ * When a campaign waiting at `now` for its next request at `until` wakes
+ * next, and whether it flushes now (writes the probe bins and syncs the
+ * trace).  A flush is due at `next_flush`; it is done in the middle of a
+ * gap, at `mid` (0 before the first request), if it is due by then, and
+ * otherwise waits for the next gap's middle.  Wakes come at least every
+ * `poll_ns`, to drain the ring buffer.
+ */
+uint64_t step_service_wake(uint64_t now, uint64_t until, uint64_t next_flush,
+			   uint64_t mid, uint64_t poll_ns, bool *flush);
+
 /* ---- sysfs ---- (`root` is "/sys" except in tests) */
 
 /* Parses a kernel CPU list ("0-3,5"); sets online[cpu] for cpu < max. */

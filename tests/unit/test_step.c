@@ -284,6 +284,75 @@ static void test_gaps(void **state)
 	assert_true(step_plan_estimate_ns(&p, &o) == 10 * 50000000ULL);
 }
 
+/*
+ * A campaign's waits, simulated: requests every `gap`, a flush due every
+ * `interval`.  Every flush must come in the middle of a gap, at most one
+ * gap after it fell due, and wakes must be no more than `poll` apart.
+ */
+static void sim_campaign(uint64_t gap, uint64_t interval, uint64_t poll, int nreq)
+{
+	uint64_t now = 0, next_flush = interval, mid = 0, t_req = gap, last_wake = 0;
+	int flushes = 0;
+	bool flush;
+
+	for (int i = 0; i <= nreq; i++) {
+		uint64_t until = t_req;
+
+		for (;;) {
+			uint64_t wake = step_service_wake(now, until, next_flush, mid, poll, &flush);
+
+			if (flush) {
+				/*
+				 * At the middle of a gap, at most one gap after
+				 * it fell due or after the first request (at gap).
+				 */
+				assert_true(mid != 0);
+				assert_true(now == mid);
+				assert_true(now <= (next_flush > gap ? next_flush : gap) + gap);
+				next_flush = now + interval;
+				flushes++;
+				continue;
+			}
+			if (now >= until)
+				break;
+			assert_true(wake > now && wake <= until);
+			assert_true(wake - now <= poll);
+			now = wake;
+			assert_true(now - last_wake <= poll);
+			last_wake = now;
+		}
+		/* The request; the next gap's middle. */
+		mid = t_req + gap / 2;
+		t_req += gap;
+	}
+	/* One flush at least every interval + gap. */
+	assert_true((uint64_t)flushes >= (uint64_t)nreq * gap / (interval + gap));
+}
+
+static void test_flush_mid_gap(void **state)
+{
+	bool flush;
+
+	(void)state;
+	/* settle step's default: 80 ms gaps, 200 ms flushes. */
+	sim_campaign(80000000, 200000000, 200000000, 100);
+	/* Gaps longer than the flush interval: one flush per gap, polls between. */
+	sim_campaign(1000000000, 200000000, 200000000, 20);
+	/* Short gaps. */
+	sim_campaign(3000000, 200000000, 200000000, 1000);
+	/* Before the first request nothing is kept clear, and nothing flushed. */
+	assert_int_equal(step_service_wake(0, 80, 10, 0, 1000, &flush), 80);
+	assert_false(flush);
+	/* Due after the middle: the flush waits for the next gap. */
+	assert_int_equal(step_service_wake(150, 180, 160, 140, 1000, &flush), 180);
+	assert_false(flush);
+	/* Due before it: at the middle. */
+	assert_int_equal(step_service_wake(110, 180, 120, 140, 1000, &flush), 140);
+	assert_false(flush);
+	step_service_wake(140, 180, 120, 140, 1000, &flush);
+	assert_true(flush);
+}
+
 static void test_cpulist(void **state)
 {
 	bool on[16] = { false };
@@ -368,6 +437,7 @@ int run_step_tests(void)
 		cmocka_unit_test(test_options_bad),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_gaps),
+		cmocka_unit_test(test_flush_mid_gap),
 		cmocka_unit_test(test_cpulist),
 		cmocka_unit_test(test_check_system),
 	};
