@@ -61,10 +61,12 @@ cat <<'EOF' | tee -a "$out/accuracy.txt"
 The VM runs in qemu's virtual time (Documentation/testbed.rst): 1 ns per
 instruction, and the three vCPUs take turns, so the sampler's instructions
 take time from the probe's CPU inside every settle window (13 % of it for
-the CPU, 8 % for EMC), and so does the recorder's flush every 200 ms (1-2
-ms of probe time each).  That pulls the CPU's throughput change points by
+the CPU, 8 % for EMC).  That pulls the CPU's throughput change points by
 a few hundred us, and EMC's, whose settle windows are 9-13 ms long, by up
-to several ms; the tests check EMC's with a 200 us sampler.  On a board
+to 2.4 ms; the tests check EMC's with a 200 us sampler.  (settle step
+writes its trace in the middle of each gap, away from the transitions.)
+Two runs with the same seed make the same transitions; their stall errors
+agree within 7 us, effective within one sample gap.  On a board
 the CPUs run side by side.  The GPU campaign has no throughput probe (no
 GPU here).  EMC's throughput settle is the memory-bound probe's, on a CPU
 the simulated EMC throttles; its loads in TCG do not see real memory
