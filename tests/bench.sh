@@ -43,6 +43,7 @@ for arch in x86_64 arm64; do
 		echo "bench: the $arch VM run failed; console log: $out/console.log" >&2; exit 1; }
 	line=$(tr -d '\r' < "$out/console.log" | grep -a '^@@SETTLE-BENCH transition')
 	set -- $line
+	base50=$3 mod50=$5
 	echo "== transition path, $arch guest (virtual time: ns = instructions): write() to scaling_setspeed, 100 us driver call, ns"
 	awk -v b50="$3" -v b90="$4" -v m50="$5" -v m90="$6" -v w50="$7" -v w90="$8" \
 	    -v k50="$9" -v k90="${10}" 'BEGIN {
@@ -50,6 +51,20 @@ for arch in x86_64 arm64; do
 		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %6.4f  added p50 %7d\n", "settle.ko, no recorder", m50, m90, m50 / b50, m50 - b50
 		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %6.4f  added p50 %7d\n", "settle.ko + recorder (BPF)", w50, w90, w50 / b50, w50 - b50
 		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %6.4f  added p50 %7d\n", "settle.ko kprobes=1 + recorder", k50, k90, k50 / b50, k50 - b50
+	}'
+	# Where settle.ko's part goes: the same module with the sampler's
+	# timer on the writing CPU (no IPI), then with a 10 ms sampler (the
+	# path with its one synchronous sample and the arming IPI, and no
+	# later sample inside the write).
+	parts=$(tr -d '\r' < "$out/console.log" | grep -a '^@@SETTLE-BENCH parts') || {
+		echo "bench: the $arch guest printed no breakdown; console log: $out/console.log" >&2; exit 1; }
+	set -- $parts
+	awk -v b50="$base50" -v m50="$mod50" -v l50="$3" -v l90="$4" -v p50="$5" -v p90="$6" 'BEGIN {
+		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %6.4f  added p50 %7d\n", "settle.ko, sampler timer local", l50, l90, l50 / b50, l50 - b50
+		printf "  %-34s p50 %9d  p90 %9d  ratio p50 %6.4f  added p50 %7d\n", "settle.ko, 10 ms sampler", p50, p90, p50 / b50, p50 - b50
+		printf "  settle.ko'"'"'s %d ns: the path, its first sample and the IPI arming the\n", m50 - b50
+		printf "  sampler %d; the 20 us sampler'"'"'s later samples %d; a timer on the writing\n", p50 - b50, m50 - p50
+		printf "  CPU instead of the IPI: %+d\n", l50 - m50
 	}'
 done
 

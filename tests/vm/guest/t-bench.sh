@@ -16,6 +16,20 @@ base=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
 insmod /lib/settle/settle.ko $DEF_settle || die "insmod settle failed"
 benchw $cpu 115200 1728000 50 >/dev/null
 mod=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
+# Where settle.ko's instructions go, the same module with one thing
+# changed each time: the sampler's timer on the writing CPU (no IPI to
+# sample_cpu), then a 10 ms sampler (one sample per transition, taken on
+# the path before PRE: the path alone).
+P=/sys/module/settle/parameters
+cpu0=$(cat $P/sample_cpu) period0=$(cat $P/sample_period_ns)
+echo -1 > $P/sample_cpu || die "cannot set sample_cpu"
+benchw $cpu 115200 1728000 50 >/dev/null
+lcl=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
+echo $cpu0 > $P/sample_cpu && echo 10000000 > $P/sample_period_ns ||
+	die "cannot set sample_period_ns"
+benchw $cpu 115200 1728000 50 >/dev/null
+path=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
+echo $period0 > $P/sample_period_ns || die "cannot restore sample_period_ns"
 start_record /tmp/bench
 benchw $cpu 115200 1728000 50 >/dev/null		# warm-up with settle
 with=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
@@ -28,4 +42,5 @@ benchw $cpu 115200 1728000 50 >/dev/null
 nokp=$(benchw $cpu 115200 1728000 $n) || die "benchw failed"
 stop_record
 echo "@@SETTLE-BENCH transition $base $mod $with $nokp"
+echo "@@SETTLE-BENCH parts $lcl $path"
 result PASS $TEST "measured $n transitions without and with settle"
