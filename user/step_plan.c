@@ -103,9 +103,9 @@ const char step_usage[] =
 "there means it was already there).  Steps that fail are recorded with\n"
 "their errno in the trace and reported, never skipped silently; after a\n"
 "failure the next pair is positioned again.  SIGINT/SIGTERM stop stepping,\n"
-"keep the trace and exit 1.  Data is flushed about every 200 ms, in the\n"
-"middle of a gap between steps, where the writing disturbs the probe least\n"
-"(at most one gap late), so even a killed run leaves a readable trace.\n"
+"keep the trace and exit 1.  Data is written about every 200 ms, in the\n"
+"middle of a gap between steps, where the writing disturbs the probe\n"
+"least, so even a killed run leaves a readable trace.\n"
 "\n"
 "Exit status: 0 if every measured step succeeded; 1 if one failed, the run\n"
 "was interrupted or could not start.  A failed warm-up or positioning step\n"
@@ -553,7 +553,7 @@ uint64_t step_gap_ns(const struct step_opts *o, struct step_rng *r)
 uint64_t step_service_wake(uint64_t now, uint64_t until, uint64_t next_flush,
 			   uint64_t mid, uint64_t poll_ns, bool *flush)
 {
-	/* Due by the middle; mid == 0: no request yet, nothing to keep clear. */
+	/* Due by the middle; none before the first request (mid == 0). */
 	bool due = mid && next_flush <= mid;
 	uint64_t wake = until;
 
