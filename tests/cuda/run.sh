@@ -6,10 +6,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/cuda-test
 mkdir -p "$out"
-fails=0
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$top/tests/cuda/lib.sh"
 
 # ---- cuda/Makefile: which SASS and PTX each toolkit gets ----
 # A fake nvcc that lists a toolkit's arches and records how it was called.
@@ -77,9 +74,7 @@ make -s -C "$top/user" OUT="$top/build/host" >"$out/user.log" 2>&1 ||
 	{ fail "settle-build: $(tail -3 "$out/user.log")"; echo "$fails checks failed"; exit 1; }
 settle=$top/build/host/settle
 fatbin=$top/cuda/build/gpuprobe.fatbin
-if gcc -O1 -g -Wall -Wextra -Werror -I"$top/user" -o "$out/fatbin_check" \
-	"$top/tests/cuda/fatbin_check.c" "$top/user/fatbin.c" "$top/user/util.c" -lzstd \
-	2>"$out/fatbin_check.log"; then
+if build_fatbin_check; then
 	if [ -f "$fatbin" ]; then
 		# What this toolkit can build of sm_72/87/110 (CUDA 13: 87 and 110;
 		# a JetPack toolkit: 72 and 87), and PTX no newer than compute_75.
@@ -100,8 +95,6 @@ if gcc -O1 -g -Wall -Wextra -Werror -I"$top/user" -o "$out/fatbin_check" \
 	else
 		echo "SKIP: fatbin checks: no nvcc here, so no fatbin was built"
 	fi
-else
-	fail "fatbin_check-build: $(tail -3 "$out/fatbin_check.log")"
 fi
 
 # ---- settle probe gpu against the stand-in driver ----

@@ -11,10 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=$top/tests/vm/.cache
 out=$top/build/cuda-toolkits
 mkdir -p "$out"
-fails=0
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$top/tests/cuda/lib.sh"
 
 # The packages hold x86_64 binaries.
 if [ "$(dpkg --print-architecture 2>/dev/null)" != amd64 ]; then
@@ -94,10 +91,7 @@ ptxas_check() {
 	grep -q 'Compiling entry function' "$log" || fail "$name-ptxas: no -v output in $log"
 }
 
-if ! gcc -O1 -g -Wall -Wextra -Werror -I"$top/user" -o "$out/fatbin_check" \
-	"$top/tests/cuda/fatbin_check.c" "$top/user/fatbin.c" "$top/user/util.c" -lzstd \
-	2>"$out/fatbin_check.log"; then
-	fail "fatbin_check-build: $(tail -3 "$out/fatbin_check.log")"
+if ! build_fatbin_check; then
 	echo "$fails checks failed"
 	exit 1
 fi
