@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 passed=0 failed=0
+failures=""	# every stage's FAIL lines, repeated at the end
 logdir=build/test-logs
 mkdir -p "$logdir"
 
@@ -14,8 +15,11 @@ count() {	# count STAGE LOG RC
 	p=$(grep -cE '^(PASS: |\[       OK \] )' "$2")
 	# cmocka names a failed test twice (when it fails and in its summary).
 	f=$(grep -E '^(FAIL: |\[  FAILED  \] [^0-9])' "$2" | sort -u | wc -l)
+	failures+=$(grep -E '^(FAIL: |\[  FAILED  \] [^0-9])' "$2" | sort -u |
+		cut -c1-300 | sed "s|^|$1: |")$'\n'
 	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL: $1 exited with status $3 (log: $2)"
+		failures+="$1: FAIL: exited with status $3"$'\n'
 		f=1
 	fi
 	passed=$((passed + p)) failed=$((failed + f))
@@ -67,5 +71,11 @@ case " ${SETTLE_TEST_ARCHES:-x86_64 arm64} " in
 *" x86_64 "*) SETTLE_SUITE_KERNELS=6.12 stage vm-kernels-x86_64 tests/vm/suite.sh x86_64 kernels ;;
 esac
 
+# CI keeps only the tail of this output: name every failure there again,
+# with its stage, so a red run says what failed without its logs.
+if [ "$failed" -ne 0 ]; then
+	echo "== failures:"
+	printf '%s' "$failures" | grep -v '^$'
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
