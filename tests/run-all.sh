@@ -49,6 +49,8 @@ stage docs tools/check-docs.sh
 stage export tests/export/run.sh
 stage import tests/import/run.sh
 stage packaging tests/packaging.sh
+# The VM suite's judge, on inputs whose verdicts are known.
+stage tools tests/tools/run.sh
 # The kernel matrix (tools/check-kbuild.sh): Debian 5.10, 6.1 and 6.12
 # headers and a Tegra234 6.1 tree, warnings as errors.
 kbuild_arches=()

@@ -219,7 +219,7 @@ if [ "$clock" = virtual ]; then
 	check step "$out/step.trace" "$out/step.truth.csv" --min-n 36 \
 		"${stall[@]}" --max-p50-stall-err-us 30 \
 		--effective --max-p95-effective-err-us 120 \
-		--throughput --min-throughput-frac 0.9 --min-within-frac 0.9 \
+		--throughput --min-throughput-frac 0.95 --min-within-frac 0.95 \
 		--max-p95-throughput-err-us 750
 	# The same campaign with a 200 us sampler (1.3 % of the probe's
 	# time): throughput |error| p50 19-80 us, p95 86-270 us, max
@@ -229,7 +229,7 @@ if [ "$clock" = virtual ]; then
 	# campaign's bounds, same causes.
 	check step-quiet "$out/step-quiet.trace" "$out/step-quiet.truth.csv" --min-n 36 \
 		"${stall[@]}" --max-p50-stall-err-us 10 \
-		--effective --throughput --min-throughput-frac 0.9 --min-within-frac 0.9 \
+		--effective --throughput --min-throughput-frac 0.95 --min-within-frac 0.95 \
 		--max-p50-throughput-err-us 150 --max-p95-throughput-err-us 500
 	# GPU (devfreq sim-gpu) and EMC (clock emc) campaigns replaying the
 	# Orin Nano's GPU and EMC records: driver calls of 2-10 ms and
@@ -261,7 +261,7 @@ if [ "$clock" = virtual ]; then
 	check emc-quiet "$out/emc-quiet.trace" "$out/emc-quiet.truth.csv" --domain emc --min-n 24 \
 		"${stall[@]}" --max-p50-stall-err-us 30 \
 		--effective \
-		--throughput --min-throughput-frac 0.9 --min-within-frac 0.9 \
+		--throughput --min-throughput-frac 0.95 --min-within-frac 0.95 \
 		--max-p95-throughput-err-us 750
 	# Passive: simple_ondemand's transitions, and CPU transitions that
 	# each raise EMC inside their driver call; every one of those EMC
