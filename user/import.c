@@ -75,15 +75,15 @@ enum { REQ_SRC_USERSPACE = 3 };		/* Documentation/trace-format.rst */
  * trace calls them by their domain; the CPU is the probe's.
  */
 struct jll_domain {
-	const char *name;
 	uint32_t domain, backend;
 	uint32_t per_khz;	/* file units per kHz */
 };
 
-static const struct jll_domain jll_domains[] = {
-	{ "cpu", TRACE_DOMAIN_CPU, SETTLE_BACKEND_CPUFREQ, 1 },
-	{ "gpu", TRACE_DOMAIN_GPU, SETTLE_BACKEND_DEVFREQ, 1000 },
-	{ "emc", TRACE_DOMAIN_EMC, SETTLE_BACKEND_CLK, 1000 },
+/* The layout names its files by the trace's domain names. */
+static const struct jll_domain jll_domains[TRACE_DOMAINS] = {
+	[TRACE_DOMAIN_CPU] = { TRACE_DOMAIN_CPU, SETTLE_BACKEND_CPUFREQ, 1 },
+	[TRACE_DOMAIN_GPU] = { TRACE_DOMAIN_GPU, SETTLE_BACKEND_DEVFREQ, 1000 },
+	[TRACE_DOMAIN_EMC] = { TRACE_DOMAIN_EMC, SETTLE_BACKEND_CLK, 1000 },
 };
 
 struct pairfile {
@@ -394,7 +394,8 @@ static int import_pair(struct imp *m, const char *dir, const struct pairfile *pf
 		if (to_khz(d, v[1], &v[1]) || to_khz(d, v[2], &v[2])) {
 			p_err("%s/%s:%" PRIu64 ": rates '%s' -> '%s' are not whole kHz between 1"
 			      " and %" PRIu32 " (%s rates are in %s here)", dir, name, lineno, fl[1],
-			      fl[2], UINT32_MAX, d->name, d->per_khz == 1 ? "kHz" : "Hz");
+			      fl[2], UINT32_MAX, trace_domain_name(d->domain),
+			      d->per_khz == 1 ? "kHz" : "Hz");
 			goto out;
 		}
 		/* The device's rate table comes from the file names: no third rate. */
@@ -477,10 +478,9 @@ static bool pair_name(const char *n, char *dom, size_t len, uint64_t ab[2])
 
 static const struct jll_domain *jll_domain(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(jll_domains); i++)
-		if (!strcmp(jll_domains[i].name, name))
-			return &jll_domains[i];
-	return NULL;
+	int dom = trace_domain_parse(name);
+
+	return dom < 0 ? NULL : &jll_domains[dom];
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -527,7 +527,7 @@ static int write_devices(struct imp *m, const struct pairfile *pf, size_t npf, u
 		if (d->domain == TRACE_DOMAIN_CPU)
 			snprintf(i.name, sizeof(i.name), "cpu%u", m->cpu);
 		else
-			snprintf(i.name, sizeof(i.name), "%s", d->name);
+			snprintf(i.name, sizeof(i.name), "%s", trace_domain_name(d->domain));
 		if (trace_writer_device(m->w, ts, &i)) {
 			p_err("writing the trace: %s", trace_writer_error(m->w));
 			return -1;
@@ -663,7 +663,7 @@ static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool fo
 		if (to_khz(d, ab[0], &khz[0]) || to_khz(d, ab[1], &khz[1])) {
 			p_err("%s/%s: the rates in its name are not whole kHz between 1 and %"
 			      PRIu32 " (%s rates are in %s here)", dir, de[i]->d_name, UINT32_MAX,
-			      d->name, d->per_khz == 1 ? "kHz" : "Hz");
+			      trace_domain_name(d->domain), d->per_khz == 1 ? "kHz" : "Hz");
 			goto out;
 		}
 		snprintf(pf[npf].name, sizeof(pf[npf].name), "%s", de[i]->d_name);
@@ -712,7 +712,7 @@ static int import_jll(const char *dir, const char *out, uint32_t bin_ns, bool fo
 			if (pfile) {
 				fclose(pfile);
 				p_warn("skipping %s: the dataset does not say which probe ran beside"
-				       " %s transitions", probe, pf[i].d->name);
+				       " %s transitions", probe, trace_domain_name(pf[i].d->domain));
 			}
 			continue;
 		}

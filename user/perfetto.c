@@ -67,16 +67,12 @@ struct pf {
 	int werr;
 };
 
-/* Domains known so far; their index keys the uuid so GPU/EMC slot in. */
-static const char *const domains[] = { "cpu", "gpu", "emc" };
-
+/* The trace's domain number keys the uuid; an unknown name gets its own. */
 static uint64_t track_uuid(const char *domain, uint32_t device, enum track_kind k)
 {
-	uint64_t d = ARRAY_SIZE(domains);
+	int dom = trace_domain_parse(domain);
+	uint64_t d = dom < 0 ? TRACE_DOMAINS : (uint64_t)dom;
 
-	for (size_t i = 0; i < ARRAY_SIZE(domains); i++)
-		if (!strcmp(domain, domains[i]))
-			d = i;
 	/* Non-zero: uuid 0 means "no track" to trace_processor. */
 	return ((d + 1) << 48) | ((uint64_t)device << 8) | (uint64_t)k;
 }
