@@ -68,10 +68,15 @@ fi
 for pkg in "$@"; do
 	ver=$(apt-cache "${opts[@]}" policy "$pkg" | awk '/Candidate:/ { print $2 }')
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] || { echo "apt-fetch: $pkg not found in $suite/$arch" >&2; exit 1; }
-	deb=$(ls "$root/debs/${pkg}_"*"_"*.deb 2>/dev/null | head -n1 || true)
+	# The candidate's own file (apt writes an epoch's colon as %3a): a
+	# cached older version, left from before the lists moved on, would
+	# otherwise be unpacked beside its newer siblings.
+	deb=$root/debs/${pkg}_${ver//:/%3a}_
+	deb=$(ls "$deb"*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$deb" ]; then
-		(cd "$root/debs" && apt-get "${opts[@]}" download "$pkg" >&2)
-		deb=$(ls "$root/debs/${pkg}_"*.deb | head -n1)
+		rm -f "$root/debs/${pkg}_"*.deb
+		(cd "$root/debs" && apt-get "${opts[@]}" download "$pkg=$ver" >&2)
+		deb=$(ls "$root/debs/${pkg}_${ver//:/%3a}_"*.deb | head -n1)
 	fi
 	echo "$deb"
 done
