@@ -72,6 +72,22 @@ unload_all() {
 	return 0
 }
 
+# unbound_off_cpu: unbound kworkers on every CPU but the stepped one, as
+# one isolates a probed CPU on a board.  The simulator slows a CPU by
+# stealing it in bursts (93 us of each 100 us at 115200 kHz), so kernel
+# work that lands there is stretched by whole bursts.  settle.ko restores
+# the policy from an unbound kworker when settle step closes /dev/settle;
+# where that kworker ran on the stepped CPU, a burst fell between the
+# cpufreq PRE notifier and the simulator's driver entry, which the
+# simulator's truth does not count: the restore's stall came out 96.1 us
+# long (x86_64, 1 of 40 restores; 0.7-2.0 us in the others).
+unbound_off_cpu() {
+	n=$(grep -c ^processor /proc/cpuinfo)
+	[ "$n" -gt 1 ] || return 0
+	printf '%x\n' $(((1 << n) - 1 - (1 << CPU))) > /sys/devices/virtual/workqueue/cpumask ||
+		die "cannot keep unbound workqueues off cpu$CPU"
+}
+
 load_modules() {
 	unload_all
 	for m in "$@"; do
@@ -93,6 +109,7 @@ load_modules() {
 			for g in /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do
 				echo performance > $g
 			done
+			unbound_off_cpu
 			# The replay profile must arrive in one write().
 			dd if=/lib/settle/orin-nano-cpu.profile of=/sys/kernel/debug/settle_sim/profile \
 				bs=1M 2>/dev/null || die "cannot load the replay profile"
