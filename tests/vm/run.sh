@@ -111,6 +111,13 @@ if [ $build_only = 0 ] && [ "$clock" = virtual ] && [ "$arch" = x86_64 ]; then
 	fi
 	qemu=("$qdir/usr/bin/${qemu[0]}" -L "$qdir/usr/share/qemu" -L "$qdir/usr/share/seabios"
 	      "${qemu[@]:1}")
+	# Its own modules first: it loaded the host's 7.2 audio modules,
+	# which failed ("Only modules from the same build can be loaded").
+	# ui-opengl, which is not among the unpacked packages, still fails
+	# that way, harmlessly, from the host's directory.
+	for d in "$qdir"/usr/lib/*/qemu; do
+		if [ -d "$d" ]; then export QEMU_MODULE_DIR=$d; fi
+	done
 fi
 
 # 1. Kernel headers (and, to boot, the image), fetched once and reused.
