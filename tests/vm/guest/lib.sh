@@ -80,7 +80,8 @@ unload_all() {
 # where that kworker ran on the stepped CPU, a burst fell between the
 # cpufreq PRE notifier and the simulator's driver entry, which the
 # simulator's truth does not count: the restore's stall came out 96.1 us
-# long (x86_64, 1 of 40 restores; 0.7-2.0 us in the others).
+# long (x86_64, 1 of 40 restores; 0.7-6.4 us in the others; 0.8-8.1 us in
+# 55 restores since).
 unbound_off_cpu() {
 	n=$(grep -c ^processor /proc/cpuinfo)
 	[ "$n" -gt 1 ] || return 0
